@@ -1,0 +1,416 @@
+"""Turn recognized tables into tidy rows of the published tables (see registry.py).
+
+One function per layout: `lines` (a row per code, unit or project), `summary` (tables 1
+and 4: side-by-side blocks of line items), `form_row` (三公). The performance tables
+(12, 13) live in performance.py. Amounts become exact yuan; codes become one string.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from . import templates
+from .errors import RecognitionError
+from .recognize import Table, header_paths
+from .registry import BY_NAME
+from .templates import ColumnSpec
+from .values import (AmountError, clean, digits, join_code, label, looks_numeric, parse_amount,
+                     split_numbering, to_yuan)
+
+REFERENCE_DIR = Path(__file__).with_name("reference")
+DEFAULT_UNIT = "万元"  # DOMAIN: amounts are in 万元 unless a table says otherwise
+
+
+@dataclass
+class Context:
+    """What normalization needs to know about the document beyond the table itself."""
+
+    document_id: str
+    path: Path
+    department_code: str | None = None
+    unit_names: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+class TableError(RecognitionError):
+    """A recognized table whose content cannot be normalized."""
+
+
+def table_error(ctx: Context, table: Table, message: str, row: int | None = None) -> TableError:
+    page = table.grid.page_of_row(row) if row is not None else table.page
+    where = "" if page is not None or row is None or table.grid.line is None else \
+        f" (transcript line ≈{table.grid.line + row})"
+    return TableError(ctx.path, message + where, page=page, table=table.title)
+
+
+def map_columns(paths: list[list[str]], specs: tuple[ColumnSpec, ...]) -> dict[int, str]:
+    """Column index -> field key, first matching spec per column; a key is used once."""
+    mapping: dict[int, str] = {}
+    for c, path in enumerate(paths):
+        for spec in specs:
+            if spec.key not in mapping.values() and spec.matches(path):
+                mapping[c] = spec.key
+                break
+    return mapping
+
+
+def _check_unmapped(table: Table, ctx: Context, paths, mapping) -> None:
+    for i, row in table.body():
+        for c, text in enumerate(row):
+            if c not in mapping and clean(text) and looks_numeric(text):
+                header = "/".join(paths[c]) if c < len(paths) and paths[c] else "(no header)"
+                raise table_error(ctx, table, f"column {c + 1} ({header}) holds {text!r} but "
+                                  "its header is not a known column; add the label to "
+                                  "pipeline/templates.yml", i)
+
+
+def table_unit(table: Table, ctx: Context) -> str:
+    """The unit amounts are printed in: the table's 单位 line, a unit in its header labels
+    (项目金额（万元）), or 万元 by default (reported)."""
+    if table.unit:
+        return table.unit
+    tpl = templates.load()
+    for row in table.header_rows():
+        for text in row:
+            m = tpl.pattern("unit_in_text").search(clean(text).replace("(", "（").replace(")", "）"))
+            if m:
+                table.unit, table.unit_source = m.group("unit"), "header"
+                return table.unit
+    ctx.warnings.append(f"{table.title} ({table.where}): no unit printed; assumed {DEFAULT_UNIT}")
+    table.unit, table.unit_source = DEFAULT_UNIT, "assumed"
+    return DEFAULT_UNIT
+
+
+def _amount(table: Table, ctx: Context, text: str, unit: str, row: int) -> Decimal | None:
+    try:
+        return to_yuan(parse_amount(text), unit)
+    except AmountError as exc:
+        raise table_error(ctx, table, str(exc), row) from None
+
+
+def _provenance(table: Table, ctx: Context, row: int, unit: str) -> dict:
+    return {"document_id": ctx.document_id, "source_table": table.title,
+            "source_page": table.grid.page_of_row(row), "source_unit": unit}
+
+
+def _is_total(text: str) -> bool:
+    return bool(templates.load().pattern("total_labels").match(label(text)))
+
+
+def _is_none_marker(cells: list[str]) -> bool:
+    filled = [label(c) for c in cells if clean(c)]
+    return len(filled) == 1 and bool(templates.load().pattern("none_labels").match(filled[0]))
+
+
+AMOUNT_KEYS = {f.name for t in BY_NAME.values() for f in t.fields if f.amount}
+_CLASS_PREFIX = {"function_code": "2", "department_economic_code": "3",
+                 "government_economic_code": "5"}
+
+
+def _unit_kind(code: str, ctx: Context) -> str:
+    return "department" if code == ctx.department_code or len(code) <= 3 else "unit"
+
+
+def _is_unit_code(code: str, name: str, field_name: str, ctx: Context) -> bool:
+    """A code printed in a classification column that is really a department/unit code."""
+    if label(name) in ctx.unit_names:
+        return True
+    if ctx.department_code and code.startswith(ctx.department_code):
+        return True
+    return not code.startswith(_CLASS_PREFIX[field_name])
+
+
+def _lines_identity(resource: str, cells: dict[str, str], ctx: Context) -> dict:
+    """The identifying columns of a line row, and its line_type."""
+    out: dict = {}
+    if resource in ("expenditure_by_function", "income_by_source"):
+        code = join_code([cells.get(k, "") for k in ("code_1", "code_2", "code_3")]) \
+            or digits(cells.get("code"))
+        name = clean(cells.get("name"))
+        unit = digits(cells.get("unit_code"))
+        if code and _is_unit_code(code, name, "function_code", ctx) and not unit:
+            code, unit = "", code
+        out.update(function_code=code or None, name=name or None, unit_code=unit or None)
+        texts = [cells.get(k, "") for k in ("code_1", "code", "name", "unit_code")]
+        kind = "item" if code else ("department_or_unit" if unit else "")
+    elif resource in ("basic_expenditure_by_economic", "expenditure_by_economic"):
+        dept = join_code([cells.get("dept_1", ""), cells.get("dept_2", "")]) \
+            or digits(cells.get("dept_code"))
+        gov = join_code([cells.get("gov_1", ""), cells.get("gov_2", "")]) \
+            or digits(cells.get("gov_code"))
+        name = clean(cells.get("dept_name"))
+        unit = ""
+        if dept and not gov and _is_unit_code(dept, name, "department_economic_code", ctx):
+            dept, unit = "", dept
+        out.update(department_economic_code=dept or None, department_economic_name=None if unit else name or None,
+                   government_economic_code=gov or None,
+                   government_economic_name=clean(cells.get("gov_name")) or None,
+                   unit_code=unit or None)
+        texts = [cells.get(k, "") for k in ("dept_1", "dept_code", "dept_name", "gov_name")]
+        kind = "item" if dept or gov else ("department_or_unit" if unit else "")
+    elif resource == "projects":
+        name = clean(cells.get("project_name"))
+        unit = digits(name)
+        out.update(project_type=clean(cells.get("project_type")) or None,
+                   project_name=None if unit else name or None,
+                   project_unit=clean(cells.get("project_unit")) or None, unit_code=unit or None)
+        texts = [cells.get(k, "") for k in ("project_type", "project_name", "project_unit")]
+        kind = "department_or_unit" if unit else ("item" if name else "")
+    else:  # government_procurement
+        keys = ("category", "project_name", "economic_name", "item", "organization")
+        out.update({k: clean(cells.get(k)) or None for k in keys})
+        texts = [cells.get(k, "") for k in keys]
+        kind = "item" if any(out.values()) else ""
+    if any(_is_total(t) for t in texts if clean(t)):
+        kind = "total"
+        for k in ("name", "department_economic_name", "project_name", "category"):
+            if out.get(k) and _is_total(out[k]):
+                out[k] = None
+    elif kind == "department_or_unit":
+        kind = _unit_kind(out["unit_code"], ctx)
+    elif not kind:
+        kind = "total"  # a row with amounts but nothing naming it: the table's total
+    out["line_type"] = kind
+    return out
+
+
+def line_columns(header: Table, ctx: Context, body: Table | None = None) -> dict[int, str]:
+    """Map columns to fields from `header`'s header rows; TableError if a column of `body`
+    (default: the same table) holds amounts under a header we do not know."""
+    paths = header_paths(header.grid, header.n_header)
+    mapping = map_columns(paths, templates.load().columns(header.kind.resource))
+    _check_unmapped(body or header, ctx, paths, mapping)
+    return mapping
+
+
+def is_empty(table: Table) -> bool:
+    """No number anywhere in the body: the table is printed empty (often with a note)."""
+    return not any(looks_numeric(c) for _, row in table.body() for c in row)
+
+
+def header_labels(table: Table) -> list[str]:
+    """The non-empty header labels of a table, sorted (where they sit aside)."""
+    return sorted(label(c) for row in table.header_rows() for c in row if clean(c))
+
+
+def _identity_score(table: Table, mapping: dict[int, str]) -> int:
+    """How many row identities (templates.yml `row_identities`, e.g. 合计 = 基本支出 + 项目
+    支出) hold minus how many fail, reading the body with `mapping`."""
+    rules = templates.load().raw.get("row_identities", {}).get(table.kind.resource, [])
+    columns = {key: c for c, key in mapping.items()}
+    score = 0
+    for _, row in table.body():
+        def value(key):
+            c = columns.get(key)
+            try:
+                return parse_amount(row[c]) if c is not None and c < len(row) else None
+            except AmountError:
+                return None
+        for total_key, part_keys in rules:
+            total, parts = value(total_key), [value(k) for k in part_keys]
+            present = [p for p in parts if p is not None]
+            if total is None or not present:
+                continue
+            tolerance = Decimal("0.01") * len(present)
+            score += 1 if abs(total - sum(present)) <= tolerance else -1
+    return score
+
+
+def _without_column(mapping: dict[int, str], k: int) -> dict[int, str]:
+    """The layout if the printed rows lost column k: the keys after it move left."""
+    return {(c if c < k else c - 1): key for c, key in mapping.items() if c != k}
+
+
+def choose_line_layout(table: Table, ctx: Context, siblings: list[Table]) -> dict[int, str]:
+    """The column layout of a line table: from its header, or, when the header is garbled
+    (labels misplaced, or an always-empty column dropped from the rows, as transcriptions
+    do), the candidate layout under which the rows' accounting identities hold best.
+    Candidates: the header's, those of sibling tables with the same labels (DOMAIN: tables
+    3, 5, 9 and 10 share one layout), and, when the last column is empty throughout, each
+    of these with the rows shifted left from one column. Repairs are reported as warnings."""
+    candidates: list[tuple[str, dict[int, str]]] = []
+    error: TableError | None = None
+    for other in [table] + [s for s in siblings if s is not table]:
+        if other is not table and (other.kind.resource != table.kind.resource
+                                   or header_labels(other) != header_labels(table)):
+            continue
+        try:
+            candidates.append((other.title, line_columns(other, ctx, table)))
+        except TableError as exc:
+            error = error or exc
+    body = [row for _, row in table.body()]
+    last = table.grid.n_cols - 1
+    if not any(last < len(r) and clean(r[last]) for r in body):  # rows may have lost a cell
+        for source, mapping in list(candidates):
+            for k, key in mapping.items():
+                if key in AMOUNT_KEYS:
+                    candidates.append((f"{source}, shifted left from column {k + 1}",
+                                       _without_column(mapping, k)))
+    if not candidates:
+        raise error  # type: ignore[misc]
+    header = candidates[0][1]
+
+    def merit(candidate):  # identities first, then the fewest changes to the header's layout
+        mapping = candidate[1]
+        return (_identity_score(table, mapping),
+                sum(header.get(c) == key for c, key in mapping.items()))
+    best_source, best = max(candidates, key=merit)
+    if best_source != table.title:
+        ctx.warnings.append(f"{table.title} ({table.where}): header does not match the rows; "
+                            f"read with the layout of {best_source}")
+    return best
+
+
+def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> list[dict]:
+    """Line tables (a row per code, unit or project) -> rows of the table's resource."""
+    resource = table.kind.resource
+    if is_empty(table):
+        return []
+    mapping = choose_line_layout(table, ctx, list(siblings))
+    unit = table_unit(table, ctx)
+    amount_fields = {f.name for f in BY_NAME[resource].fields if f.amount}
+    out = []
+    current_unit: str | None = None
+    for i, row in table.body():
+        if not any(clean(c) for c in row) or _is_none_marker(row):
+            continue
+        cells = {key: row[c] if c < len(row) else "" for c, key in mapping.items()}
+        record = dict(table.kind.attrs)
+        record.update(_lines_identity(resource, cells, ctx))
+        if record["line_type"] in ("department", "unit"):
+            current_unit = record["unit_code"]
+        elif record["line_type"] == "item" and not record.get("unit_code"):
+            record["unit_code"] = current_unit
+        amounts = {k: _amount(table, ctx, cells[k], unit, i) for k in cells if k in amount_fields}
+        if record["line_type"] == "total" and all(v is None for v in amounts.values()):
+            continue  # an empty table's lone 合计 row carries nothing
+        record.update(amounts)
+        record.update(_provenance(table, ctx, i, unit))
+        out.append(record)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _function_class_rows() -> tuple[dict, ...]:
+    with open(REFERENCE_DIR / "function_classes.csv", encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
+
+
+def function_class_reference() -> dict[str, str]:
+    """National function classes (类): 3-digit code -> name."""
+    return {row["code"]: row["name"] for row in _function_class_rows()}
+
+
+@lru_cache(maxsize=1)
+def function_class_names() -> dict[str, str]:
+    """Normalized name or alias of a function class (类) -> its 3-digit code."""
+    names: dict[str, str] = {}
+    for row in _function_class_rows():
+        for name in [row["name"]] + [a for a in row["aliases"].split("|") if a]:
+            names[_class_key(name)] = row["code"]
+    return names
+
+
+def _class_key(name: str) -> str:
+    return re.sub(r"(支出)?$", "", label(name))
+
+
+def normalize_summary(table: Table, ctx: Context) -> list[dict]:
+    """Tables 1 and 4: each side (income / expenditure / by use) is a block of an item
+    column and one or more amount columns."""
+    tpl = templates.load()
+    summary = tpl.raw["summary"]
+    sides = [(s["side"], re.compile(s["label"])) for s in summary["sides"]]
+    item_label = re.compile(summary["item"])
+    amount_specs = tpl.specs("summary", "amounts")
+    paths = header_paths(table.grid, table.n_header)
+    blocks: list[dict] = []  # {side, item: col, amounts: {col: key}}
+    for c, path in enumerate(paths):
+        side = next((s for s, rx in sides if path and rx.search(path[0])), None)
+        if side is None:
+            continue
+        if not blocks or blocks[-1]["side"] != side or (path and item_label.search(path[-1])
+                                                         and blocks[-1]["item"] is not None):
+            blocks.append({"side": side, "item": None, "amounts": {}})
+        block = blocks[-1]
+        if path and item_label.search(path[-1]) and block["item"] is None:
+            block["item"] = c
+        else:
+            key = next((s.key for s in amount_specs if s.matches(path)), None)
+            if key and key not in block["amounts"].values():
+                block["amounts"][c] = key
+    mapped = {b["item"] for b in blocks} | {c for b in blocks for c in b["amounts"]}
+    _check_unmapped(table, ctx, paths, {c: "" for c in mapped if c is not None})
+    if not blocks or any(b["item"] is None for b in blocks):
+        raise table_error(ctx, table, "cannot find the item/amount columns of this summary "
+                          f"table (header: {paths})")
+    unit = table_unit(table, ctx)
+    items = summary["items"]
+    classes = function_class_names()
+    out = []
+    for block in blocks:
+        parents: list[tuple[int, str]] = []
+        for i, row in table.body():
+            text = clean(row[block["item"]]) if block["item"] < len(row) else ""
+            amounts = {key: _amount(table, ctx, row[c] if c < len(row) else "", unit, i)
+                       for c, key in block["amounts"].items()}
+            if not text:
+                if any(v is not None for v in amounts.values()):
+                    raise table_error(ctx, table, "an amount with no item name beside it", i)
+                continue
+            level, item = split_numbering(text)
+            item = label(item).rstrip(":：")
+            while parents and level and parents[-1][0] >= level:
+                parents.pop()
+            parent = parents[-1][1] if parents and level else None
+            if level and level != 9:
+                parents.append((level, item))
+            elif not level:
+                parents = []
+            code = next((k for k, rx in items.get(block["side"], {}).items()
+                         if re.search(rx, item)), None)
+            if block["side"] == "income" and code == "appropriation" and parent:
+                code = f"{_item_code_of(parent, items['income']) or 'income'}_appropriation"
+            fc = classes.get(_class_key(item)) if block["side"] == "expenditure" and level else None
+            record = {"side": block["side"], "parent_item": parent, "item": item,
+                      "item_code": code or (f"function_class_{fc}" if fc else None),
+                      "function_code": fc}
+            if table.kind.resource == "income_expenditure_summary":
+                record["amount"] = next(iter(amounts.values()), None)
+            else:
+                record.update(amounts)
+            record.update(_provenance(table, ctx, i, unit))
+            out.append(record)
+    return out
+
+
+def _item_code_of(item: str, patterns: dict) -> str | None:
+    return next((k for k, rx in patterns.items() if re.search(rx, item)), None)
+
+
+def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
+    """三公-style tables: labelled columns, one row of values (or one per unit)."""
+    tpl = templates.load()
+    paths = header_paths(table.grid, table.n_header)
+    mapping = map_columns(paths, tpl.specs("form_row", table.kind.resource))
+    _check_unmapped(table, ctx, paths, mapping)
+    unit = table_unit(table, ctx)
+    out = []
+    for i, row in table.body():
+        cells = {key: row[c] if c < len(row) else "" for c, key in mapping.items()}
+        amounts = {k: _amount(table, ctx, v, unit, i) for k, v in cells.items()
+                   if k not in ("unit_code", "name")}
+        if not any(v is not None for v in amounts.values()):
+            continue
+        code, name = digits(cells.get("unit_code")), clean(cells.get("name"))
+        kind = "total" if not code or _is_total(name) else _unit_kind(code, ctx)
+        record = {"line_type": kind, "unit_code": code or None,
+                  "name": None if _is_total(name) else name or None}
+        record.update(amounts)
+        record.update(_provenance(table, ctx, i, unit))
+        out.append(record)
+    return out

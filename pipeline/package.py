@@ -1,0 +1,220 @@
+"""Write the data package: one CSV per published table plus datapackage.json, validated.
+
+Rows are written as each document is done (`PackageWriter.add`), so memory does not grow
+with the corpus; the classification tables are gathered on the way. Output is
+deterministic: same sources, byte-identical files. The package is written to a temporary
+folder and swapped in only when complete, so a failed build leaves the old one intact.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+from .extract import Extraction
+from .normalize import function_class_reference
+from .registry import BY_NAME, TABLES, Table
+from .sources import Source
+from .values import format_decimal
+
+PACKAGE_META = Path(__file__).with_name("package.yml")
+DATA_DIR = "data"
+
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    return str(value)
+
+
+def write_schemas(folder: Path) -> None:
+    """schemas/<table>.json for every published table, from the registry."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        (folder / f"{table.name}.json").write_text(
+            json.dumps(table.schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def document_row(source: Source, extraction: Extraction) -> dict:
+    m = source.meta
+    pages = [p.number for p in extraction.document.pages if p.number is not None]
+    return {
+        "document_id": source.id, "title": m.title, "department_name": m.department.name,
+        "department_code": m.department.code,
+        "department_id": f"{m.division.code}-{m.department.code}" if m.department.code else None,
+        "division_name": m.division.name, "division_code": m.division.code,
+        "fiscal_year": m.fiscal_year, "kind": m.kind, "consolidated": m.consolidated,
+        "source_url": m.published.url, "published_date": m.published.date,
+        "source_format": m.format, "source_file": m.file, "sha256": m.sha256,
+        "licence": m.licence, "pages": max(pages) if pages else None,
+        "tables_found": len(extraction.tables),
+    }
+
+
+def table_rows(document_id: str, extraction: Extraction) -> list[dict]:
+    return [{"document_id": document_id, "table_kind": t.kind, "resource": t.resource,
+             "source_table": t.title, "source_page": t.page, "pages": t.parts,
+             "source_unit": t.unit, "unit_source": t.unit_source or None, "rows": t.rows,
+             "empty": t.empty, "notes": "\n".join(t.notes) or None}
+            for t in extraction.tables]
+
+
+class Classifications:
+    """Function and economic codes seen, with their printed names, and their parents."""
+
+    def __init__(self):
+        self.names: dict[str, dict[str, Counter]] = {"function": defaultdict(Counter),
+                                                     "economic": defaultdict(Counter)}
+
+    def see(self, resource: str, row: dict) -> None:
+        pairs = []
+        if resource in ("expenditure_by_function", "income_by_source"):
+            pairs.append(("function", row.get("function_code"), row.get("name")))
+        elif resource in ("income_expenditure_summary", "appropriation_summary"):
+            pairs.append(("function", row.get("function_code"), None))
+        elif resource in ("basic_expenditure_by_economic", "expenditure_by_economic"):
+            pairs.append(("economic", row.get("department_economic_code"),
+                          row.get("department_economic_name")))
+            pairs.append(("economic", row.get("government_economic_code"),
+                          row.get("government_economic_name")))
+        for system, code, name in pairs:
+            if code:
+                counter = self.names[system][code]
+                if name:
+                    counter[name] += 1
+
+    def rows(self, system: str) -> list[dict]:
+        names = self.names[system]
+        codes = set(names)
+        for code in list(codes):  # add every ancestor: 2010301 -> 20103 -> 201
+            while len(code) > 3:
+                code = code[:-2]
+                codes.add(code)
+        reference_names = function_class_reference() if system == "function" else {}
+        out = []
+        for code in sorted(codes):
+            seen = names.get(code)
+            name = min(seen, key=lambda n: (-seen[n], n)) if seen else reference_names.get(code)
+            level = {3: "类", 5: "款", 7: "项"}[len(code)]
+            row = {"level": level, "name": name, "parent_code": code[:-2] if len(code) > 3 else None}
+            if system == "function":
+                out.append({"function_code": code, **row})
+            else:
+                out.append({"economic_code": code,
+                            "system": "department" if code.startswith("3") else "government",
+                            **row})
+        return out
+
+
+class PackageWriter:
+    """Streams rows into CSVs under a temporary folder; `finish` writes datapackage.json and
+    swaps the folder in."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.tmp = out_dir.with_name(out_dir.name + ".tmp")
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        (self.tmp / DATA_DIR).mkdir(parents=True)
+        self.files = {}
+        self.writers = {}
+        for table in TABLES:
+            f = open(self.tmp / DATA_DIR / f"{table.name}.csv", "w", encoding="utf-8", newline="")
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(table.field_names())
+            self.files[table.name], self.writers[table.name] = f, w
+        self.classes = Classifications()
+        self.sources: list[dict] = []
+
+    def _write(self, table: Table, rows: list[dict]) -> None:
+        names = table.field_names()
+        writer = self.writers[table.name]
+        for row in rows:
+            writer.writerow([cell(row.get(n)) for n in names])
+
+    def add(self, source: Source, extraction: Extraction) -> None:
+        """Append one document's rows (call in document_id order)."""
+        self._write(BY_NAME["documents"], [document_row(source, extraction)])
+        self._write(BY_NAME["document_tables"], table_rows(source.id, extraction))
+        for resource in sorted(extraction.rows):
+            rows = extraction.rows[resource]
+            for row in rows:
+                self.classes.see(resource, row)
+            self._write(BY_NAME[resource], rows)
+        m = source.meta
+        self.sources.append({"title": f"{m.title} ({source.id})",
+                             "path": m.published.url or f"sources/{source.id}/{m.file}"})
+
+    def finish(self) -> Path:
+        self._write(BY_NAME["function_classes"], self.classes.rows("function"))
+        self._write(BY_NAME["economic_classes"], self.classes.rows("economic"))
+        for f in self.files.values():
+            f.close()
+        descriptor = package_descriptor(self.tmp, self.sources)
+        (self.tmp / "datapackage.json").write_text(
+            json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return self.tmp
+
+    def publish(self) -> Path:
+        """Replace the published folder with the finished one."""
+        old = self.out_dir.with_name(self.out_dir.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if self.out_dir.exists():
+            self.out_dir.rename(old)
+        self.tmp.rename(self.out_dir)
+        if old.exists():
+            shutil.rmtree(old)
+        return self.out_dir
+
+    def abandon(self) -> None:
+        for f in self.files.values():
+            f.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def package_descriptor(folder: Path, sources: list[dict]) -> dict:
+    meta = yaml.safe_load(PACKAGE_META.read_text(encoding="utf-8"))
+    resources = []
+    for table in TABLES:
+        path = folder / DATA_DIR / f"{table.name}.csv"
+        data = path.read_bytes()
+        resources.append({
+            "name": table.name, "path": f"{DATA_DIR}/{table.name}.csv",
+            "profile": "tabular-data-resource", "title": table.title,
+            "description": table.description, "format": "csv", "mediatype": "text/csv",
+            "encoding": "utf-8", "bytes": len(data),
+            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+            "schema": table.schema(),
+        })
+    descriptor = {"profile": "tabular-data-package"}
+    descriptor.update({k: meta[k] for k in ("name", "title", "description", "version",
+                                            "homepage", "keywords") if meta.get(k)})
+    descriptor.update({"licenses": meta["licenses"], "contributors": meta["contributors"],
+                       "sources": sources, "resources": resources})
+    return descriptor
+
+
+def validate_package(descriptor: Path) -> list[str]:
+    """Frictionless validation of the package (schemas, keys, foreign keys, hashes)."""
+    from frictionless import FrictionlessException, Package, system
+
+    try:
+        with system.use_context(trusted=True):
+            report = Package(str(descriptor)).validate()
+    except FrictionlessException as exc:
+        return [str(exc)]
+    return [f"{task.name}: row {e.get('rowNumber', '-')}: {e.get('type')}: {e.get('note')}"
+            if isinstance(e, dict) else str(e)
+            for task in report.tasks for e in (err.to_dict() for err in task.errors)] + \
+        [str(e.message) for e in report.errors]

@@ -1,0 +1,250 @@
+"""Find the standard tables in a document: titles, units, notes, continuations, headers.
+
+Works only on the intermediate form (model.py), so a grid from a transcript and a grid from
+a PDF are recognized by the same code. Recognition never drops anything silently: a grid it
+cannot place is returned in `Recognition.unplaced` with its title and page.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import templates
+from .model import Document, Grid, TextBlock
+from .templates import Kind
+from .values import clean, label, looks_numeric
+
+MAX_TITLE_LENGTH = 60
+TITLE_LOOKBACK = 6  # text blocks looked at above a grid for its title
+
+
+@dataclass
+class Table:
+    """A recognized standard table: one merged grid plus what was printed around it."""
+
+    kind: Kind
+    title: str
+    grid: Grid
+    page: int | None
+    line: int | None
+    unit: str | None = None
+    unit_source: str = ""  # "printed" or "header" (from a label like 项目金额（万元）)
+    department: str | None = None
+    notes: list[str] = field(default_factory=list)
+    n_header: int = 0
+    parts: int = 1
+
+    @property
+    def where(self) -> str:
+        return f"page {self.page}" if self.page is not None else f"line {self.line}"
+
+    def header_rows(self) -> list[list[str]]:
+        return self.grid.rows()[: self.n_header]
+
+    def body(self) -> list[tuple[int, list[str]]]:
+        """Body rows with their index in the grid."""
+        rows = self.grid.rows()
+        return [(i, rows[i]) for i in range(self.n_header, len(rows))]
+
+
+@dataclass
+class Unplaced:
+    title: str
+    page: int | None
+    line: int | None
+    reason: str
+
+
+@dataclass
+class Recognition:
+    tables: list[Table]
+    unplaced: list[Unplaced]
+    department_lines: list[str]
+
+
+def is_body_row(row: list[str]) -> bool:
+    """A row that holds data rather than column labels: any number or code, or a lone
+    total/none marker (the only row of an empty table)."""
+    tpl = templates.load()
+    cells = [label(c) for c in row if clean(c)]
+    if any(looks_numeric(c) for c in cells):
+        return True
+    return len(cells) == 1 and bool(tpl.pattern("total_labels").match(cells[0])
+                                    or tpl.pattern("none_labels").match(cells[0]))
+
+
+def count_header_rows(grid: Grid) -> int:
+    rows = grid.rows()
+    for i, row in enumerate(rows):
+        if is_body_row(row):
+            return i
+    return len(rows)
+
+
+def header_paths(grid: Grid, n_header: int) -> list[list[str]]:
+    """The labels above each column, top to bottom.
+
+    Merged cells (known spans) label every column they cover. Where spans are unknown (a
+    transcript writes a merged cell once and leaves the slots it covers empty), an empty
+    slot takes the label on its left when both columns are subdivided further down.
+    """
+    rows = grid.rows()[:n_header]
+    owner = grid.span_owner()
+    spans_known = any(c.rowspan > 1 or c.colspan > 1 for c in grid.cells)
+    width = grid.n_cols
+    filled = [[label(c) for c in r] + [""] * (width - len(r)) for r in rows]
+
+    def has_below(r: int, c: int) -> bool:
+        return any(filled[k][c] for k in range(r + 1, len(filled)))
+
+    for r in range(len(filled)):
+        for c in range(width):
+            cell = owner.get((r, c))
+            if cell is not None and (cell.row, cell.col) != (r, c):
+                filled[r][c] = label(cell.text)
+            elif not spans_known and not filled[r][c] and c > 0 and filled[r][c - 1] \
+                    and has_below(r, c) and has_below(r, c - 1):
+                filled[r][c] = filled[r][c - 1]
+    paths = []
+    for c in range(width):
+        path: list[str] = []
+        for r in range(len(filled)):
+            if filled[r][c] and (not path or path[-1] != filled[r][c]):
+                path.append(filled[r][c])
+        paths.append(path)
+    return paths
+
+
+def _title_of(blocks: list[TextBlock]) -> tuple[TextBlock | None, Kind | None, str]:
+    """The last block (or pair of wrapped blocks) before a grid that names a standard table.
+    Returns (block, kind, title); kind is None for a table-like title we do not know."""
+    tpl = templates.load()
+    for i in range(len(blocks) - 1, max(-1, len(blocks) - 1 - TITLE_LOOKBACK), -1):
+        t = clean(blocks[i].text)
+        if _is_auxiliary(t):
+            continue
+        if len(t) > MAX_TITLE_LENGTH:
+            break
+        joined = clean(blocks[i].text + blocks[i + 1].text) if i + 1 < len(blocks) else t
+        for text in (t, joined):
+            kind = tpl.kind_for_title(text)
+            if kind is not None:
+                return blocks[i], kind, text
+        if re.search(r"表$", label(t)):
+            return blocks[i], None, t
+    return None, None, ""
+
+
+def _is_auxiliary(text: str) -> bool:
+    """Lines printed between a title and its grid: department, unit, year, notes."""
+    tpl = templates.load()
+    return bool(tpl.pattern("department_line").match(text) or tpl.pattern("unit_line").search(text)
+                or tpl.pattern("note_line").match(text)
+                or re.fullmatch(r"[(（]?\d{4}\s*年度?[)）]?", text.replace(" ", "")))
+
+
+def _unit_of(blocks: list[TextBlock]) -> str | None:
+    tpl = templates.load()
+    for b in blocks:
+        m = tpl.pattern("unit_line").search(clean(b.text))
+        if m:
+            return m.group("unit")
+    return None
+
+
+def _department_of(blocks: list[TextBlock]) -> str | None:
+    tpl = templates.load()
+    for b in blocks:
+        m = tpl.pattern("department_line").match(clean(b.text))
+        if m:
+            return m.group("name").strip()
+    return None
+
+
+def _same_header(a: list[str], b: list[str]) -> bool:
+    return [label(x) for x in a] == [label(x) for x in b]
+
+
+def _append(table: Table, grid: Grid) -> None:
+    """Continue `table` with `grid` (a page break): drop a repeated header, and join a cell
+    split over the break into the row above it."""
+    head = table.header_rows()
+    rows = grid.rows()
+    pages = [grid.page_of_row(i) for i in range(len(rows))]
+    skip = 0
+    while skip < len(rows) and skip < len(head) and _same_header(rows[skip], head[skip]):
+        skip += 1
+    if skip == 0 and not is_body_row(rows[0]) and len(head) and count_header_rows(grid) == len(head):
+        skip = len(head)  # a repeated header whose labels wrap differently
+    rows, pages = rows[skip:], pages[skip:]
+    merged = table.grid.rows()
+    merged_pages = [table.grid.page_of_row(i) for i in range(len(merged))]
+    if rows and merged and table.kind.layout in ("lines", "summary") \
+            and _is_split_remainder(rows[0], merged[-1]):
+        merged[-1] = [(a or "") + (b or "") for a, b in zip(merged[-1], rows[0])] \
+            + merged[-1][len(rows[0]):]
+        rows, pages = rows[1:], pages[1:]
+    width = max(len(merged[0]) if merged else 0, max((len(r) for r in rows), default=0))
+    all_rows = [r + [""] * (width - len(r)) for r in merged + rows]
+    new = Grid.from_rows(all_rows, table.grid.page, table.grid.line)
+    new.row_pages = merged_pages + pages
+    # keep the first grid's merged header cells
+    new.cells = [c for c in table.grid.cells if c.row < table.n_header] + \
+                [c for c in new.cells if c.row >= table.n_header]
+    table.grid = new
+    table.parts += 1
+
+
+def _is_split_remainder(row: list[str], above: list[str]) -> bool:
+    """The first row after a break holds only the end of a wrapped text cell of the row
+    above: no number, no code, no list numbering, and the row above is a data row."""
+    filled = [c for c in row if clean(c)]
+    if len(filled) != 1 or looks_numeric(filled[0]) or not is_body_row(above):
+        return False
+    return not re.match(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d)",
+                        clean(filled[0]))
+
+
+def recognize(doc: Document) -> Recognition:
+    """Place every grid of the document: a new standard table, the continuation of the
+    previous one, or unplaced (reported)."""
+    tpl = templates.load()
+    tables: list[Table] = []
+    unplaced: list[Unplaced] = []
+    departments: list[str] = []
+    blocks: list[TextBlock] = []  # text since the previous grid
+    previous: Table | None = None
+    after_previous: list[TextBlock] = []
+    for item in doc.items():
+        if isinstance(item, TextBlock):
+            blocks.append(item)
+            continue
+        grid = item
+        title_block, kind, title = _title_of(blocks)
+        dept = _department_of(blocks)
+        if dept:
+            departments.append(dept)
+        unit = _unit_of(blocks)
+        notes_before = [clean(b.text) for b in blocks if tpl.pattern("note_line").match(clean(b.text))]
+        if previous is not None:
+            previous.notes.extend(notes_before)
+        continuation = previous is not None and (
+            title_block is None and not dept and not unit
+            or (kind is not None and kind.id == previous.kind.id and title == previous.title)
+        )
+        if continuation:
+            _append(previous, grid)
+        elif kind is not None:
+            n_header = count_header_rows(grid)
+            previous = Table(kind, title, grid, grid.page, grid.line, unit,
+                             "printed" if unit else "", dept, [], n_header)
+            tables.append(previous)
+        else:
+            unplaced.append(Unplaced(title or "(no title)", grid.page, grid.line,
+                                     "title not recognized as a standard table" if title
+                                     else "grid with no title before it"))
+            previous = None
+        blocks = []
+    if previous is not None:
+        previous.notes.extend(clean(b.text) for b in blocks if tpl.pattern("note_line").match(clean(b.text)))
+    return Recognition(tables, unplaced, departments)

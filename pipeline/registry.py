@@ -1,0 +1,512 @@
+"""The registry of published tables and their fields: the one place schemas come from.
+
+`schemas/*.json` (Frictionless Table Schemas), the data package descriptor, and later the
+site's metadata and data dictionary are all generated from `TABLES`. Resource and field names
+are a contract with users: add fields, never rename them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CURRENCY = "CNY"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    title: str  # Chinese, as the documents say it
+    description: str  # English
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    minimum: int | None = None
+    amount: bool = False
+
+    def descriptor(self) -> dict:
+        d: dict = {"name": self.name, "type": self.type, "title": self.title,
+                   "description": self.description}
+        constraints: dict = {}
+        if self.required:
+            constraints["required"] = True
+        if self.enum:
+            constraints["enum"] = list(self.enum)
+        if self.pattern:
+            constraints["pattern"] = self.pattern
+        if self.minimum is not None:
+            constraints["minimum"] = self.minimum
+        if constraints:
+            d["constraints"] = constraints
+        if self.amount:
+            # Fiscal Data Package measure properties. Amounts are converted to yuan whatever
+            # the document printed (its unit is kept per row in `source_unit`).
+            d.update({"bareNumber": False, "decimalChar": ".", "currency": CURRENCY,
+                      "factor": 1,
+                      "phase": "approved when documents.kind is budget, executed when final_accounts"})
+        return d
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
+    standard_tables: str = ""  # which of the standard disclosure tables feed it
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def schema(self) -> dict:
+        """The Frictionless Table Schema descriptor."""
+        return {
+            "fields": [f.descriptor() for f in self.fields],
+            "missingValues": [""],
+            "primaryKey": list(self.primary_key),
+            "foreignKeys": [
+                {"fields": list(own), "reference": {"resource": res, "fields": list(ref)}}
+                for own, res, ref in self.foreign_keys
+            ],
+        }
+
+
+def amount(name: str, title: str, description: str) -> Field:
+    return Field(name, "number", title, f"{description}. In yuan (元).", amount=True)
+
+
+def text(name: str, title: str, description: str, **kw) -> Field:
+    return Field(name, "string", title, description, **kw)
+
+
+CODE_FUNCTION = r"^\d{3}(\d{2}){0,2}$"
+CODE_ECONOMIC = r"^\d{3}(\d{2})?$"
+FUNDS = ("all", "appropriation", "general_public_budget", "government_fund", "state_capital")
+LINE_TYPES = ("total", "department", "unit", "item")
+
+DOCUMENT_ID = text("document_id", "文档编号",
+                   "Identifier of the source disclosure (folder name under sources/)",
+                   required=True, pattern=r"^[a-z0-9][a-z0-9-]*$")
+PROVENANCE = (
+    text("source_table", "来源表名", "Title of the table as printed in the document",
+         required=True),
+    Field("source_page", "integer", "来源页码",
+          "Page of the source PDF the row is printed on (empty for transcripts)", minimum=1),
+    text("source_unit", "原表金额单位",
+         "Unit the amounts were printed in (万元 = 10,000 yuan, or 元); amounts here are in yuan",
+         enum=("万元", "元")),
+)
+LINE_TYPE = text("line_type", "行类型",
+                 "What the row is: the table's total, a department or budget-unit subtotal, "
+                 "or an item line", required=True, enum=LINE_TYPES)
+UNIT_CODE = text("unit_code", "单位代码",
+                 "Department (3-digit) or budget unit (6-digit) code the row belongs to",
+                 pattern=r"^\d{3,9}$")
+FUND = text("fund", "资金范围",
+            "Which money the table covers: all sources (部门支出总表), all appropriations "
+            "(财政拨款), general public budget (一般公共预算), government funds (政府性基金), "
+            "state capital operations (国有资本经营预算)", required=True, enum=FUNDS)
+DOC_FK = (("document_id",), "documents", ("document_id",))
+SIDES = ("income", "expenditure", "expenditure_by_use")
+
+
+def _fact(name: str, title: str, description: str, standard_tables: str,
+          fields: tuple[Field, ...], primary_key: tuple[str, ...],
+          foreign_keys: tuple = ()) -> Table:
+    return Table(name, title, description, (DOCUMENT_ID,) + fields + PROVENANCE,
+                 ("document_id",) + primary_key, (DOC_FK,) + foreign_keys, standard_tables)
+
+
+DOCUMENTS = Table(
+    "documents", "部门预算公开文档",
+    "One row per source disclosure, with where it came from and what it covers.",
+    (
+        DOCUMENT_ID,
+        text("title", "标题", "Title of the disclosure"),
+        text("department_name", "部门名称", "Publishing department as named in this document",
+             required=True),
+        text("department_code", "部门代码", "Department code in the local budget system"),
+        text("department_id", "部门标识",
+             "Stable department identity across years and renames: division code + department "
+             "code", pattern=r"^\d{6}-\w+$"),
+        text("division_name", "行政区划", "Administrative division", required=True),
+        text("division_code", "行政区划代码", "GB/T 2260 code of the division", required=True,
+             pattern=r"^\d{6}$"),
+        Field("fiscal_year", "integer", "预算年度", "Fiscal year", required=True, minimum=1990),
+        text("kind", "类型", "budget (部门预算, approved) or final_accounts (部门决算, executed)",
+             required=True, enum=("budget", "final_accounts")),
+        Field("consolidated", "boolean", "是否汇总",
+              "True for a consolidated (汇总) department covering several budget units"),
+        text("source_url", "来源网址", "Where the department published it"),
+        text("published_date", "发布日期", "Publication date (YYYY, YYYY-MM or YYYY-MM-DD)",
+             pattern=r"^\d{4}(-\d{2}){0,2}$"),
+        text("source_format", "来源格式", "pdf, or transcript when only a transcript is held",
+             required=True, enum=("pdf", "transcript")),
+        text("source_file", "来源文件", "File name under sources/<document_id>/", required=True),
+        text("sha256", "SHA-256", "Checksum of the source file", required=True,
+             pattern=r"^[0-9a-f]{64}$"),
+        text("licence", "许可说明", "Terms under which the source was published"),
+        Field("pages", "integer", "页数", "Pages in the source PDF (empty for transcripts)",
+              minimum=1),
+        Field("tables_found", "integer", "识别表数", "Standard tables recognized in it",
+              minimum=0),
+    ),
+    ("document_id",),
+)
+
+DOCUMENT_TABLES = Table(
+    "document_tables", "文档所含表格",
+    "Every standard table recognized in each document, with where it is printed, its unit, "
+    "how many published rows it gave, and its notes. An empty table (printed with a note such "
+    "as 此表为空表) is listed with rows = 0: present, not missing.",
+    (
+        DOCUMENT_ID,
+        text("table_kind", "表格类别", "Which standard table it is (templates.yml kinds)",
+             required=True),
+        text("resource", "发布表", "The published table its rows went to", required=True),
+        text("source_table", "来源表名", "Title as printed", required=True),
+        Field("source_page", "integer", "来源页码", "First page (empty for transcripts)",
+              minimum=1),
+        Field("pages", "integer", "页数", "Pages or parts the table runs over", minimum=1),
+        text("source_unit", "金额单位", "Unit the amounts were printed in", enum=("万元", "元")),
+        text("unit_source", "单位来源",
+             "printed (a 单位 line), header (a label like 项目金额（万元）), or assumed (万元)",
+             enum=("printed", "header", "assumed")),
+        Field("rows", "integer", "发布行数", "Rows published from it", required=True, minimum=0),
+        Field("empty", "boolean", "空表", "True when the table holds no amounts", required=True),
+        text("notes", "表注", "Notes printed with the table (注：…), one per line"),
+    ),
+    ("document_id", "table_kind", "source_table"),
+    (DOC_FK,),
+)
+
+FUNCTION_CLASSES = Table(
+    "function_classes", "支出功能分类科目",
+    "Government expenditure function classification codes seen in the documents: 类 (3 "
+    "digits) > 款 (5) > 项 (7), with a printed name where a document printed one.",
+    (
+        text("function_code", "科目编码", "Function code", required=True, pattern=CODE_FUNCTION),
+        text("level", "级次", "类, 款 or 项", required=True, enum=("类", "款", "项")),
+        text("name", "科目名称", "Name as printed (or the national class name for 类)"),
+        text("parent_code", "上级科目编码", "Code one level up", pattern=CODE_FUNCTION),
+    ),
+    ("function_code",),
+    ((("parent_code",), "function_classes", ("function_code",)),),
+)
+
+ECONOMIC_CLASSES = Table(
+    "economic_classes", "支出经济分类科目",
+    "Expenditure economic classification codes seen in the documents, in both systems: "
+    "部门预算支出经济分类 (department, 3xx) and 政府预算支出经济分类 (government, 5xx); "
+    "类 (3 digits) > 款 (5).",
+    (
+        text("economic_code", "科目编码", "Economic code", required=True, pattern=CODE_ECONOMIC),
+        text("system", "分类体系",
+             "department (部门预算支出经济分类) or government (政府预算支出经济分类)",
+             required=True, enum=("department", "government")),
+        text("level", "级次", "类 or 款", required=True, enum=("类", "款")),
+        text("name", "科目名称", "Name as printed"),
+        text("parent_code", "上级科目编码", "Code one level up", pattern=CODE_ECONOMIC),
+    ),
+    ("economic_code",),
+    ((("parent_code",), "economic_classes", ("economic_code",)),),
+)
+
+_SUMMARY_KEYS = (
+    text("side", "收支方向",
+         "income, expenditure (by function class) or expenditure_by_use (基本/项目支出 blocks)",
+         required=True, enum=SIDES),
+    text("parent_item", "上级项目",
+         "The numbered line this one sits under (二、上年结转 > （一）一般公共预算拨款)"),
+    text("item", "项目", "Line item name as printed, without its list numbering",
+         required=True),
+    text("item_code", "标准项目",
+         "Standard identifier of the line across templates where known (e.g. "
+         "income_total, general_public_budget, basic); empty when not recognized"),
+    text("function_code", "功能分类类级编码",
+         "Function class (类) code of an expenditure line named after a class",
+         pattern=r"^\d{3}$"),
+)
+_FC_FK = ((("function_code",), "function_classes", ("function_code",)),)
+
+INCOME_EXPENDITURE_SUMMARY = _fact(
+    "income_expenditure_summary", "部门收支总体情况表",
+    "Table 1: the department's income lines and expenditure by function class, with the "
+    "totals 本年收入合计, 收入总计 = 支出总计.",
+    "1 部门收支总体情况表 / 收支预算总表 / 财务收支预算总表",
+    _SUMMARY_KEYS + (amount("amount", "金额", "Amount of the line"),),
+    ("side", "parent_item", "item"), _FC_FK,
+)
+
+APPROPRIATION_SUMMARY = _fact(
+    "appropriation_summary", "财政拨款收支总体情况表",
+    "Table 4: appropriation (财政拨款) income against expenditure by function class, split "
+    "by fund.",
+    "4 财政拨款收支总体情况表 / 财政拨款收支预算总表",
+    _SUMMARY_KEYS + (
+        amount("total", "合计", "Amount of the line (all appropriation funds)"),
+        amount("general_public_budget", "一般公共预算", "General public budget part"),
+        amount("general_public_budget_appropriation", "其中：财政拨款",
+               "Of the general public budget: appropriation"),
+        amount("government_fund", "政府性基金", "Government fund part"),
+        amount("state_capital", "国有资本经营预算", "State capital operations part"),
+    ),
+    ("side", "parent_item", "item"), _FC_FK,
+)
+
+INCOME_SOURCES = (
+    ("total", "总计", "Total income including carry-over"),
+    ("current_total", "本年收入合计", "This year's income"),
+    ("general_public_budget", "一般公共预算", "This year: general public budget"),
+    ("general_public_budget_appropriation", "其中：财政拨款",
+     "This year: of the general public budget, appropriation"),
+    ("special_revenue", "专项收入", "This year: earmarked revenue within the general budget"),
+    ("government_fund", "政府性基金", "This year: government fund"),
+    ("state_capital", "国有资本经营预算", "This year: state capital operations budget"),
+    ("special_account", "财政专户管理资金", "This year: funds managed in fiscal special accounts"),
+    ("business_income", "事业收入", "This year: business income of public institutions"),
+    ("operating_income", "事业单位经营收入", "This year: operating income of public institutions"),
+    ("superior_subsidy", "上级补助收入", "This year: subsidies from the superior"),
+    ("subordinate_remittance", "附属单位上缴收入", "This year: remittances from subordinate units"),
+    ("other_income", "其他收入", "This year: other income"),
+    ("debt_income", "债务资金", "This year: debt financing"),
+    ("carryover_total", "上年结转结余", "Carried over from last year, total"),
+    ("carryover_general_public_budget", "上年结转结余：一般公共预算",
+     "Carried over: general public budget"),
+    ("carryover_government_fund", "上年结转结余：政府性基金", "Carried over: government fund"),
+    ("carryover_state_capital", "上年结转结余：国有资本经营预算",
+     "Carried over: state capital operations"),
+    ("carryover_special_account", "上年结转结余：财政专户管理资金",
+     "Carried over: special-account funds"),
+    ("carryover_unit_funds", "上年结转结余：单位资金", "Carried over: the unit's own funds"),
+)
+
+INCOME_BY_SOURCE = _fact(
+    "income_by_source", "部门收入总体情况表",
+    "Table 2: income by source, per department/budget unit (Henan, Jiangsu) or per function "
+    "code (Shanghai).",
+    "2 部门收入总体情况表 / 收入预算总表",
+    (
+        LINE_TYPE, UNIT_CODE,
+        text("function_code", "功能分类科目编码", "Function code where income is given by function",
+             pattern=CODE_FUNCTION),
+        text("name", "名称", "Unit or function name as printed"),
+    ) + tuple(amount(n, t, d) for n, t, d in INCOME_SOURCES),
+    ("line_type", "unit_code", "function_code"),
+    ((("function_code",), "function_classes", ("function_code",)),),
+)
+
+EXPENDITURE_MEASURES = (
+    amount("total", "合计", "Total expenditure"),
+    amount("basic", "基本支出", "Basic expenditure (personnel and public costs)"),
+    amount("basic_wages", "工资福利支出", "Basic, personnel: wages and benefits"),
+    amount("basic_family", "对个人和家庭的补助", "Basic, personnel: subsidies to individuals and families"),
+    amount("basic_goods_services", "商品和服务支出", "Basic, public costs: goods and services"),
+    amount("basic_capital", "资本性支出", "Basic, public costs: capital expenditure"),
+    amount("project", "项目支出", "Project expenditure"),
+    amount("project_operating", "其他运转类", "Project: other operating (其他运转类)"),
+    amount("project_specific", "特定目标类", "Project: specific-purpose (特定目标类)"),
+    amount("reserve", "单位预留机动经费", "Unit's reserved contingency funds"),
+    amount("carry_forward", "结转下年资金", "Carried forward to next year"),
+)
+
+EXPENDITURE_BY_FUNCTION = _fact(
+    "expenditure_by_function", "支出功能分类情况表",
+    "Tables 3, 5, 9 and 10 in one: expenditure by function code (类/款/项) and by basic/project "
+    "spending, with `fund` saying which money the table covers.",
+    "3 部门支出总体情况表, 5 一般公共预算支出情况表, 9 政府性基金预算支出情况表, "
+    "10 国有资本经营预算支出情况表, 财政拨款支出预算表",
+    (
+        FUND, LINE_TYPE, UNIT_CODE,
+        text("function_code", "功能分类科目编码", "Function code, 类 3 / 款 5 / 项 7 digits",
+             pattern=CODE_FUNCTION),
+        text("name", "科目名称", "Function or unit name as printed"),
+    ) + EXPENDITURE_MEASURES,
+    ("fund", "line_type", "unit_code", "function_code"),
+    ((("function_code",), "function_classes", ("function_code",)),),
+)
+
+ECONOMIC_KEYS = (
+    LINE_TYPE, UNIT_CODE,
+    text("department_economic_code", "部门预算支出经济分类科目编码", "Department economic code (3xx)",
+         pattern=CODE_ECONOMIC),
+    text("department_economic_name", "部门预算支出经济分类科目名称", "Its name as printed"),
+    text("government_economic_code", "政府预算支出经济分类科目编码", "Government economic code (5xx)",
+         pattern=CODE_ECONOMIC),
+    text("government_economic_name", "政府预算支出经济分类科目名称", "Its name as printed"),
+)
+ECONOMIC_FKS = (
+    (("department_economic_code",), "economic_classes", ("economic_code",)),
+    (("government_economic_code",), "economic_classes", ("economic_code",)),
+)
+ECONOMIC_PK = ("line_type", "unit_code", "department_economic_code", "government_economic_code")
+
+BASIC_EXPENDITURE_BY_ECONOMIC = _fact(
+    "basic_expenditure_by_economic", "一般公共预算基本支出表",
+    "Table 6: basic expenditure by economic code in both classification systems, split into "
+    "personnel (人员经费) and public (公用经费) costs.",
+    "6 一般公共预算基本支出表, 财政拨款基本支出预算表",
+    (FUND,) + ECONOMIC_KEYS + (
+        amount("total", "合计", "Total basic expenditure"),
+        amount("personnel", "人员经费", "Personnel costs"),
+        amount("public", "公用经费", "Public (running) costs"),
+    ),
+    ("fund",) + ECONOMIC_PK, ECONOMIC_FKS,
+)
+
+EXPENDITURE_BY_ECONOMIC = _fact(
+    "expenditure_by_economic", "支出经济分类汇总表",
+    "Table 7: all expenditure by economic code in both systems, by source of funds; also "
+    "tables of 机关运行经费 by economic code (scope = administrative_operating).",
+    "7 支出经济分类汇总表, 一般公共预算机关运行经费支出预算表",
+    (
+        text("scope", "范围", "all (支出经济分类汇总表) or administrative_operating (机关运行经费)",
+             required=True, enum=("all", "administrative_operating")),
+    ) + ECONOMIC_KEYS + (
+        amount("total", "总计", "Total"),
+        amount("general_public_budget", "一般公共预算", "General public budget"),
+        amount("general_public_budget_appropriation", "其中：财政拨款",
+               "Of the general public budget: appropriation"),
+        amount("government_fund", "政府性基金", "Government fund"),
+        amount("state_capital", "国有资本经营预算", "State capital operations"),
+        amount("carryover", "上年结转结余", "Carried over from last year"),
+        amount("special_account", "财政专户管理资金", "Special-account funds"),
+        amount("business_income", "事业收入", "Business income"),
+        amount("superior_subsidy", "上级补助收入", "Subsidies from the superior"),
+        amount("subordinate_remittance", "附属单位上缴收入", "Remittances from subordinate units"),
+        amount("operating_income", "事业单位经营收入", "Operating income"),
+        amount("other_income", "其他收入", "Other income"),
+    ),
+    ("scope",) + ECONOMIC_PK, ECONOMIC_FKS,
+)
+
+THREE_PUBLIC_EXPENSES = _fact(
+    "three_public_expenses", "“三公”经费支出情况表",
+    "Table 8: the 'three public' expenses (travel abroad, official vehicles, official "
+    "reception), with 机关运行经费, 会议费 and 培训费 where a template prints them. Blank "
+    "cells stay empty: an empty table means the department printed none.",
+    "8 一般公共预算“三公”经费支出情况表 / “三公”经费和机关运行经费预算表 / “三公”经费、会议费、培训费",
+    (
+        LINE_TYPE, UNIT_CODE, text("name", "单位名称", "Unit name where the table is per unit"),
+        amount("total", "“三公”经费合计", "Three public expenses, total"),
+        amount("travel_abroad", "因公出国（境）费", "Official travel abroad"),
+        amount("vehicles", "公务用车购置及运行费", "Official vehicles: purchase and running"),
+        amount("vehicle_purchase", "公务用车购置费", "Official vehicles: purchase"),
+        amount("vehicle_operation", "公务用车运行费", "Official vehicles: running costs"),
+        amount("reception", "公务接待费", "Official reception"),
+        amount("administrative_operating", "机关运行经费", "Administrative operating costs"),
+        amount("meetings", "会议费", "Meetings"),
+        amount("training", "培训费", "Training"),
+    ),
+    ("line_type", "unit_code"),
+)
+
+PROJECTS = _fact(
+    "projects", "项目支出表",
+    "Table 11: each project with its type, unit and amounts by source of funds.",
+    "11 项目支出表",
+    (
+        LINE_TYPE, UNIT_CODE,
+        text("project_type", "项目类型", "其他运转类 (other operating) or 特定目标类 (specific purpose)"),
+        text("project_name", "项目名称", "Project name as printed"),
+        text("project_unit", "项目单位", "Unit carrying out the project"),
+        amount("total", "合计", "Total"),
+        amount("general_public_budget", "本年拨款：一般公共预算", "This year's appropriation: general public budget"),
+        amount("government_fund", "本年拨款：政府性基金预算", "This year's appropriation: government fund"),
+        amount("state_capital", "本年拨款：国有资本经营预算", "This year's appropriation: state capital"),
+        amount("carryover_general_public_budget", "财政拨款结转结余：一般公共预算",
+               "Carried-over appropriation: general public budget"),
+        amount("carryover_government_fund", "财政拨款结转结余：政府性基金预算",
+               "Carried-over appropriation: government fund"),
+        amount("carryover_state_capital", "财政拨款结转结余：国有资本经营预算",
+               "Carried-over appropriation: state capital"),
+        amount("special_account", "财政专户管理资金", "Special-account funds"),
+        amount("unit_funds", "单位资金", "The unit's own funds"),
+    ),
+    ("line_type", "unit_code", "project_unit", "project_name"),
+)
+
+PERFORMANCE_BUDGETS = _fact(
+    "performance_budgets", "绩效目标表预算金额",
+    "Amounts printed in the performance tables: the department's budget in table 12 "
+    "(预算情况) and each project's amount in table 13.",
+    "12 部门（单位）整体绩效目标表, 13 部门预算项目绩效目标汇总表",
+    (
+        text("scope", "范围", "department (整体绩效) or project (项目绩效)", required=True,
+             enum=("department", "project")),
+        LINE_TYPE, UNIT_CODE,
+        text("project_code", "项目编码", "Project code (division code + year + serial)",
+             pattern=r"^\d{10,30}$"),
+        text("name", "名称", "Unit or project name as printed"),
+        amount("total", "资金总额", "Total"),
+        amount("government_budget", "政府预算资金", "Government budget funds"),
+        amount("special_account", "财政专户管理资金", "Special-account funds"),
+        amount("unit_funds", "单位资金", "The unit's own funds"),
+        amount("basic", "基本支出", "Basic expenditure (department scope)"),
+        amount("project", "项目支出", "Project expenditure (department scope)"),
+    ),
+    ("scope", "line_type", "unit_code", "project_code"),
+)
+
+PERFORMANCE_GOALS = _fact(
+    "performance_goals", "部门整体绩效目标",
+    "Table 12's text: the department's yearly goal (年度履职目标) and main tasks (年度主要任务).",
+    "12 部门（单位）整体绩效目标表",
+    (
+        text("kind", "类别", "goal (年度履职目标) or task (年度主要任务)", required=True,
+             enum=("goal", "task")),
+        text("name", "任务名称", "Task name (empty for the goal)"),
+        text("content", "内容", "Goal text or the task's main content", required=True),
+    ),
+    ("kind", "name"),
+)
+
+PERFORMANCE_TARGETS = _fact(
+    "performance_targets", "绩效指标",
+    "Tables 12 and 13: department and project performance indicators (一级/二级/三级指标) with "
+    "the target value as printed and, where it reads like '≥95%', '≤70.4万元' or '15-21个', "
+    "its operator, number(s) and unit.",
+    "12 部门（单位）整体绩效目标表, 13 部门预算项目绩效目标汇总表",
+    (
+        text("scope", "范围", "department or project", required=True,
+             enum=("department", "project")),
+        text("project_code", "项目编码", "Project code (project scope)", pattern=r"^\d{10,30}$"),
+        text("project_name", "项目名称", "Project name (project scope)"),
+        text("level1", "一级指标", "Level-1 indicator (成本/产出/效益/满意度指标, 投入管理指标…)"),
+        text("level2", "二级指标", "Level-2 indicator where printed"),
+        text("level3", "三级指标", "Level-3 indicator: what is measured", required=True),
+        text("value", "指标值", "Target value exactly as printed"),
+        text("operator", "运算符", "Comparison parsed from the value", enum=("≥", "≤", ">", "<", "=", "range")),
+        Field("value_number", "number", "指标数值", "Number parsed from the value (lower bound of a range)"),
+        Field("value_number_max", "number", "指标数值上限", "Upper bound when the value is a range"),
+        text("value_unit", "指标单位", "Unit parsed from the value (%, 万元, 个, 人…)"),
+        text("value_note", "指标值说明", "Explanation of the indicator where printed"),
+    ),
+    ("scope", "project_code", "level1", "level2", "level3"),
+)
+
+GOVERNMENT_PROCUREMENT = _fact(
+    "government_procurement", "政府采购支出预算表",
+    "Government procurement budget by category (goods/works/services) and item, where a "
+    "template has this table (Jiangsu).",
+    "政府采购支出预算表",
+    (
+        LINE_TYPE,
+        text("category", "采购品目大类", "货物 (goods), 工程 (works) or 服务 (services), as printed"),
+        text("project_name", "专项名称", "Programme the purchase belongs to"),
+        text("economic_name", "经济科目", "Economic classification name"),
+        text("item", "采购品目名称", "Procurement item"),
+        text("organization", "采购组织形式", "How the purchase is organized"),
+        amount("amount", "金额", "Amount"),
+    ),
+    ("line_type", "category", "project_name", "economic_name", "item", "organization"),
+)
+
+TABLES: tuple[Table, ...] = (
+    DOCUMENTS, DOCUMENT_TABLES, FUNCTION_CLASSES, ECONOMIC_CLASSES, INCOME_EXPENDITURE_SUMMARY, INCOME_BY_SOURCE,
+    EXPENDITURE_BY_FUNCTION, APPROPRIATION_SUMMARY, BASIC_EXPENDITURE_BY_ECONOMIC,
+    EXPENDITURE_BY_ECONOMIC, THREE_PUBLIC_EXPENSES, PROJECTS, PERFORMANCE_BUDGETS,
+    PERFORMANCE_GOALS, PERFORMANCE_TARGETS, GOVERNMENT_PROCUREMENT,
+)
+BY_NAME = {t.name: t for t in TABLES}

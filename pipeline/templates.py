@@ -1,0 +1,97 @@
+"""Load the template knowledge in templates.yml and match titles and header labels with it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .values import clean, label
+
+TEMPLATES_FILE = Path(__file__).with_name("templates.yml")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One recognizable standard table: where its rows go and how it is laid out."""
+
+    id: str
+    resource: str
+    layout: str
+    titles: tuple[re.Pattern, ...]
+    attrs: dict = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    key: str
+    leaf: re.Pattern
+    within: re.Pattern | None = None
+
+    def matches(self, path: list[str]) -> bool:
+        if not path or not self.leaf.search(path[-1]):
+            return False
+        return self.within is None or any(self.within.search(p) for p in path[:-1])
+
+
+def _specs(items: list[dict]) -> tuple[ColumnSpec, ...]:
+    return tuple(ColumnSpec(i["key"], re.compile(i["leaf"]),
+                            re.compile(i["within"]) if i.get("within") else None) for i in items)
+
+
+@dataclass(frozen=True)
+class Templates:
+    raw: dict = field(hash=False)
+    kinds: tuple[Kind, ...]
+    title_noise: re.Pattern
+
+    def pattern(self, name: str) -> re.Pattern:
+        return _compiled(self.raw[name])
+
+    def columns(self, resource: str) -> tuple[ColumnSpec, ...]:
+        return _specs(self.raw["columns"][resource])
+
+    def specs(self, *path: str) -> tuple[ColumnSpec, ...]:
+        node = self.raw
+        for p in path:
+            node = node[p]
+        return _specs(node)
+
+    def normalize_title(self, text: str) -> str:
+        t = label(text)
+        t = re.sub(r"^(附件|附表)?[:：]?([\d一二三四五六七八九十]+[、.:：])?", "", t)
+        t = re.sub(r"\d{4}年(度)?", "", t)
+        t = re.sub(r"^(公开)?\d+表?", "", t)
+        return self.title_noise.sub("", t)
+
+    def kind_for_title(self, text: str) -> Kind | None:
+        """The standard table a printed title names, or None."""
+        t = self.normalize_title(text)
+        if not t.endswith("表") and not t.endswith("预算"):
+            return None
+        for kind in self.kinds:
+            if any(p.search(t) for p in kind.titles):
+                return kind
+        return None
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+@lru_cache(maxsize=1)
+def load() -> Templates:
+    raw = yaml.safe_load(TEMPLATES_FILE.read_text(encoding="utf-8"))
+    kinds = tuple(
+        Kind(k, v["resource"], v["layout"], tuple(re.compile(t) for t in v["titles"]),
+             dict(v.get("attrs", {})))
+        for k, v in raw["kinds"].items()
+    )
+    noise = re.compile("|".join(raw["title_noise"]))
+    return Templates(raw, kinds, noise)
+
+
+__all__ = ["Kind", "ColumnSpec", "Templates", "load", "clean"]

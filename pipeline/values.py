@@ -1,0 +1,127 @@
+"""Cell-level parsing: text cleanup, exact amounts, classification codes, indicator values."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+UNIT_FACTORS = {"万元": Decimal(10000), "元": Decimal(1)}
+
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’、，。：；！？《》【】≥≤"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str | None) -> str:
+    """Normalize printed text: NFKC (full-width ASCII and brackets to half-width), join
+    text wrapped inside a cell (no spaces next to Chinese characters), trim."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
+    text = _SPACES.sub(" ", text).strip()
+    return _SPACE_NEAR_CJK.sub("", text)
+
+
+def label(text: str | None) -> str:
+    """A header label for matching: cleaned, with no spaces at all."""
+    return _SPACES.sub("", clean(text))
+
+
+class AmountError(ValueError):
+    """A cell that should hold an amount holds something else."""
+
+
+_AMOUNT = re.compile(r"^[-−]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+_BLANKS = {"", "-", "—", "--", "——", "－"}
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """'6,655.15' -> Decimal('6655.15'); blank or a dash -> None (not zero)."""
+    t = clean(text).replace(" ", "").replace("，", ",")
+    if t in _BLANKS:
+        return None
+    if not _AMOUNT.match(t):
+        raise AmountError(f"not an amount: {text!r}")
+    try:
+        return Decimal(t.replace(",", "").replace("−", "-"))
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
+        raise AmountError(f"not an amount: {text!r}") from None
+
+
+def looks_numeric(text: str | None) -> bool:
+    t = clean(text).replace(" ", "")
+    return bool(t) and bool(_AMOUNT.match(t))
+
+
+def to_yuan(amount: Decimal | None, unit: str) -> Decimal | None:
+    return None if amount is None else amount * UNIT_FACTORS[unit]
+
+
+def format_decimal(value: Decimal | None) -> str:
+    """Exact, canonical text for a decimal: no exponent, no trailing zeros."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def digits(text: str | None) -> str:
+    """The digits of a code cell ('201 03' -> '20103'); '' if the cell is not a code."""
+    t = clean(text).replace(" ", "")
+    return t if t.isdigit() else ""
+
+
+def join_code(parts: list[str]) -> str:
+    """Join code parts printed over 类/款/项 columns: ['201', '03', '01'] -> '2010301'."""
+    out = ""
+    for part in parts:
+        d = digits(part)
+        if not d:
+            break
+        out += d
+    return out
+
+
+_NUMBERING = re.compile(
+    r"^\s*(?:(?P<l1>[一二三四五六七八九十百]+[、.．])"
+    r"|(?P<l2>[(（][一二三四五六七八九十百]+[)）])"
+    r"|(?P<l3>\d+\s*[.、．](?!\d))"
+    r"|(?P<sub>其中\s*[:：]))\s*"
+)
+
+
+def split_numbering(text: str) -> tuple[int, str]:
+    """'一、一般公共预算' -> (1, '一般公共预算'); '（一）…' -> 2; '1. …' -> 3; '其中：…' -> 9;
+    unnumbered -> 0."""
+    t = clean(text)
+    m = _NUMBERING.match(t)
+    if not m:
+        return 0, t
+    level = {"l1": 1, "l2": 2, "l3": 3, "sub": 9}[m.lastgroup]
+    return level, t[m.end():].strip(" :：")
+
+
+_VALUE = re.compile(
+    r"^(?P<op>≥|≤|>=|<=|>|<|=|大于等于|小于等于|不低于|不高于|不少于|不超过|大于|小于|低于|高于)?\s*"
+    r"(?P<n1>\d+(?:\.\d+)?)\s*(?:(?:-|~|～|至|—)\s*(?P<n2>\d+(?:\.\d+)?))?\s*(?P<unit>[^\d\s].*)?$"
+)
+_OPS = {">=": "≥", "<=": "≤", "大于等于": "≥", "不低于": "≥", "不少于": "≥", "小于等于": "≤",
+        "不高于": "≤", "不超过": "≤", "大于": ">", "高于": ">", "小于": "<", "低于": "<"}
+
+
+def parse_indicator_value(text: str) -> tuple[str | None, Decimal | None, Decimal | None, str | None]:
+    """'≥95%' -> ('≥', 95, None, '%'); '15-21个' -> ('range', 15, 21, '个'); '相关' -> all None."""
+    t = clean(text).replace(" ", "")
+    m = _VALUE.match(t)
+    if not m:
+        return None, None, None, None
+    op = m.group("op")
+    op = _OPS.get(op, op) if op else None
+    n1 = Decimal(m.group("n1"))
+    n2 = Decimal(m.group("n2")) if m.group("n2") else None
+    if n2 is not None:
+        op = "range"
+    unit = m.group("unit") or None
+    if unit and len(unit) > 6:  # prose, not a unit ("1分钟内响应" style texts stay unparsed)
+        return None, None, None, None
+    return op or ("=" if unit or n2 is None else None), n1, n2, unit
