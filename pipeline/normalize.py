@@ -18,7 +18,8 @@ from .errors import RecognitionError
 from .recognize import Table, header_paths
 from .registry import BY_NAME
 from .templates import ColumnSpec
-from .values import (AmountError, clean, digits, join_code, label, looks_numeric, parse_amount,
+from .values import (AmountError, clean, digits, join_code, label, looks_like_data,
+                     looks_numeric, parse_amount,
                      split_numbering, to_yuan)
 
 REFERENCE_DIR = Path(__file__).with_name("reference")
@@ -189,7 +190,7 @@ def line_columns(header: Table, ctx: Context, body: Table | None = None) -> dict
 
 def is_empty(table: Table) -> bool:
     """No number anywhere in the body: the table is printed empty (often with a note)."""
-    return not any(looks_numeric(c) for _, row in table.body() for c in row)
+    return not any(looks_like_data(c) for _, row in table.body() for c in row)
 
 
 def header_labels(table: Table) -> list[str]:

@@ -163,6 +163,7 @@ class PackageWriter:
         descriptor = package_descriptor(self.tmp, self.sources)
         (self.tmp / "datapackage.json").write_text(
             json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (self.tmp / "README.md").write_text(data_dictionary(package_meta()), encoding="utf-8")
         return self.tmp
 
     def publish(self) -> Path:
@@ -183,8 +184,12 @@ class PackageWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def package_meta() -> dict:
+    return yaml.safe_load(PACKAGE_META.read_text(encoding="utf-8"))
+
+
 def package_descriptor(folder: Path, sources: list[dict]) -> dict:
-    meta = yaml.safe_load(PACKAGE_META.read_text(encoding="utf-8"))
+    meta = package_meta()
     resources = []
     for table in TABLES:
         path = folder / DATA_DIR / f"{table.name}.csv"
@@ -218,3 +223,20 @@ def validate_package(descriptor: Path) -> list[str]:
             if isinstance(e, dict) else str(e)
             for task in report.tasks for e in (err.to_dict() for err in task.errors)] + \
         [str(e.message) for e in report.errors]
+
+
+def data_dictionary(meta: dict) -> str:
+    """datapackage/README.md: what each published table and field holds, from the registry."""
+    lines = [f"# {meta['title']}", "", f"Version {meta['version']}. {meta['description']}", "",
+             "Amounts are in yuan (元) whatever the document printed; `source_unit` says what it "
+             "printed (万元 = 10,000 yuan). A blank cell means the document printed nothing "
+             "there, not zero. Every row names its document, table and page.", ""]
+    for table in TABLES:
+        lines += [f"## `{table.name}` — {table.title}", "", table.description, ""]
+        if table.standard_tables:
+            lines += [f"From: {table.standard_tables}.", ""]
+        lines += [f"Primary key: {', '.join(table.primary_key)}.", "",
+                  "| field | 名称 | type | description |", "|---|---|---|---|"]
+        lines += [f"| `{f.name}` | {f.title} | {f.type} | {f.description} |" for f in table.fields]
+        lines.append("")
+    return "\n".join(lines)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from . import templates
 from .model import Document, Grid, TextBlock
 from .templates import Kind
-from .values import clean, label, looks_numeric
+from .values import clean, label, looks_like_data, looks_numeric
 
 MAX_TITLE_LENGTH = 60
 TITLE_LOOKBACK = 6  # text blocks looked at above a grid for its title
@@ -67,7 +67,7 @@ def is_body_row(row: list[str]) -> bool:
     total/none marker (the only row of an empty table)."""
     tpl = templates.load()
     cells = [label(c) for c in row if clean(c)]
-    if any(looks_numeric(c) for c in cells):
+    if any(looks_like_data(c) for c in cells):
         return True
     return len(cells) == 1 and bool(tpl.pattern("total_labels").match(cells[0])
                                     or tpl.pattern("none_labels").match(cells[0]))

@@ -144,7 +144,7 @@ DOCUMENTS = Table(
         text("source_format", "来源格式", "pdf, or transcript when only a transcript is held",
              required=True, enum=("pdf", "transcript")),
         text("source_file", "来源文件", "File name under sources/<document_id>/", required=True),
-        text("sha256", "SHA-256", "Checksum of the source file", required=True,
+        text("sha256", "文件校验值 (SHA-256)", "Checksum of the source file", required=True,
              pattern=r"^[0-9a-f]{64}$"),
         text("licence", "许可说明", "Terms under which the source was published"),
         Field("pages", "integer", "页数", "Pages in the source PDF (empty for transcripts)",

@@ -53,6 +53,16 @@ def looks_numeric(text: str | None) -> bool:
     return bool(t) and bool(_AMOUNT.match(t))
 
 
+_AMOUNTISH = re.compile(r"^[-−]?\d[\d,.]*[^\s]{0,3}$")
+_YEAR = re.compile(r"^\d{4}年度?$")
+
+
+def looks_like_data(text: str | None) -> bool:
+    """A cell meant to hold a number, even a malformed one ('1.0O', '12.3万'); not a year."""
+    t = clean(text).replace(" ", "")
+    return bool(_AMOUNTISH.match(t)) and not _YEAR.match(t)
+
+
 def to_yuan(amount: Decimal | None, unit: str) -> Decimal | None:
     return None if amount is None else amount * UNIT_FACTORS[unit]
 

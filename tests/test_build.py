@@ -1,0 +1,144 @@
+"""Building the package: bad input is reported by file, the rest still builds, output is
+deterministic and valid."""
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, SEEDS, copy_seed, read_table
+from pipeline.build import build
+from pipeline.errors import SourceError
+from pipeline.registry import TABLES
+from pipeline.sources import load_source
+
+GOOD = "xinxiang-city-zwfw-2024-budget"
+
+
+def edit_meta(folder: Path, **changes) -> None:
+    path = folder / "source.yml"
+    meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+    meta.update(changes)
+    path.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    root = tmp_path / "sources"
+    root.mkdir()
+    copy_seed(GOOD, root)
+    return root
+
+
+def test_package_validates_and_lists_every_table(package):
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in descriptor["resources"]] == [t.name for t in TABLES]
+    for key in ("name", "title", "version", "licenses", "sources", "contributors"):
+        assert descriptor[key]
+    for resource in descriptor["resources"]:
+        data = (package / resource["path"]).read_bytes()
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert resource["bytes"] == len(data)
+    from frictionless import Package
+    assert Package(str(package / "datapackage.json")).validate().valid
+
+
+def test_build_twice_gives_byte_identical_output(tmp_path, package):
+    again = tmp_path / "again"
+    assert build(ROOT / "sources", again, progress=False).ok
+    for path in sorted(package.rglob("*")):
+        if path.is_file():
+            assert (again / path.relative_to(package)).read_bytes() == path.read_bytes(), path
+
+
+def test_committed_schemas_match_the_registry(tmp_path):
+    from pipeline.package import write_schemas
+    write_schemas(tmp_path)
+    for table in TABLES:
+        assert (ROOT / "schemas" / f"{table.name}.json").read_text(encoding="utf-8") == \
+            (tmp_path / f"{table.name}.json").read_text(encoding="utf-8"), table.name
+
+
+def test_every_field_has_chinese_title_and_english_description():
+    for table in TABLES:
+        schema = table.schema()
+        assert schema["primaryKey"], table.name
+        for field in schema["fields"]:
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in field["title"]), field["name"]
+            assert field["description"], field["name"]
+            if field["type"] == "number":
+                assert field.get("currency") == "CNY" or field["name"].startswith("value_number")
+
+
+def test_published_rows_carry_provenance(package):
+    for table in TABLES:
+        if "source_table" in table.field_names():
+            for row in read_table(package, table.name):
+                assert row["document_id"] in SEEDS and row["source_table"]
+                assert row["source_unit"] in ("万元", "")
+
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda f: (f / "source.yml").unlink(), r"source.yml: missing"),
+    (lambda f: edit_meta(f, fiscal_year="twenty"), r"source.yml: invalid: fiscal_year"),
+    (lambda f: edit_meta(f, colour="red"), r"source.yml: invalid: colour: Extra inputs"),
+    (lambda f: edit_meta(f, file="../other/transcript.txt"), r"file: Value error, must be a plain"),
+    (lambda f: edit_meta(f, division={"name": "新乡", "code": "4107"}), r"division.code"),
+    (lambda f: (f / "source.yml").write_text("title: [unclosed", encoding="utf-8"),
+     r"not valid YAML"),
+    (lambda f: (f / "transcript.txt").write_text("changed", encoding="utf-8"),
+     r"transcript.txt: sha256 mismatch"),
+    (lambda f: (f / "transcript.txt").unlink(), r"transcript.txt: document named in source.yml is missing"),
+])
+def test_bad_source_is_reported_and_the_rest_builds(sources, tmp_path, breakage, message):
+    bad = copy_seed("xinxiang-hongqi-zwfw-2022-budget", sources)
+    breakage(bad)
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.built == [GOOD]
+    assert list(result.failed) == [bad.name]
+    assert pytest.importorskip("re").search(message, result.failed[bad.name]), result.failed
+    assert read_table(tmp_path / "out", "documents")[0]["document_id"] == GOOD
+
+
+def test_unreadable_and_non_budget_documents(sources, tmp_path):
+    import hashlib as h
+    for name, content in [("binary-doc", b"\x00\x01\x02garbage\xff\xfe"),
+                          ("meeting-notice", "会议通知\n\n时间\t地点\n上午\t三楼\n".encode())]:
+        folder = sources / name
+        folder.mkdir()
+        (folder / "transcript.txt").write_bytes(content)
+        meta = yaml.safe_load((sources / GOOD / "source.yml").read_text(encoding="utf-8"))
+        meta["sha256"] = h.sha256(content).hexdigest()
+        (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.built == [GOOD]
+    assert "not UTF-8" in result.failed["binary-doc"] or "NUL" in result.failed["binary-doc"]
+    assert "none of the standard budget tables" in result.failed["meeting-notice"]
+
+
+def test_invalid_folder_name(sources):
+    bad = sources / "Bad Name"
+    bad.mkdir()
+    with pytest.raises(SourceError, match="folder name must be a document id"):
+        load_source(bad)
+
+
+def test_failed_validation_keeps_the_old_package(sources, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert build(sources, out, progress=False).ok
+    before = (out / "datapackage.json").read_bytes()
+    monkeypatch.setattr("pipeline.build.validate_package", lambda path: ["broken"])
+    result = build(sources, out, progress=False)
+    assert result.validation_errors == ["broken"] and result.package is None
+    assert (out / "datapackage.json").read_bytes() == before
+    assert not (tmp_path / "out.tmp").exists()
+
+
+def test_committed_package_is_what_the_sources_build(package):
+    """datapackage/ on main is reproducible: rebuilding from sources/ changes no byte."""
+    committed = ROOT / "datapackage"
+    built = sorted(p.relative_to(package) for p in package.rglob("*") if p.is_file())
+    assert built == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    for rel in built:
+        assert (committed / rel).read_bytes() == (package / rel).read_bytes(), rel

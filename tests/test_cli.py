@@ -1,0 +1,47 @@
+"""The command line, as a contributor uses it."""
+import csv
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, SOURCES
+from pipeline.cli import cli
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["schemas"]])
+def test_help_on_every_command(command):
+    result = CliRunner().invoke(cli, command + ["--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_extract_previews_one_document(tmp_path):
+    folder = SOURCES / "xuchang-city-zwfw-2024-budget"
+    result = CliRunner().invoke(cli, ["extract", str(folder / "transcript.txt"), "--metadata",
+                                      str(folder / "source.yml"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "13 standard tables recognized" in result.output
+    assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith("# Extraction report")
+    with open(tmp_path / "expenditure_by_function.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    row = next(r for r in rows if r["function_code"] == "2010301" and r["fund"] == "all")
+    assert (row["name"], row["total"]) == ("行政运行", "4190000")
+
+
+def test_extract_reports_bad_input_clearly(tmp_path):
+    bad = tmp_path / "notice.txt"
+    bad.write_text("会议通知\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "notice.txt" in result.output and "none of the standard budget tables" in result.output
+
+
+def test_python_dash_m_build_exits_nonzero_when_a_document_fails(tmp_path):
+    sources = tmp_path / "sources"
+    (sources / "broken-doc").mkdir(parents=True)
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "build", "--sources", str(sources),
+                           "--out", str(tmp_path / "dp"), "--schemas", str(tmp_path / "s"),
+                           "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "FAILED  broken-doc" in proc.stderr and "source.yml: missing" in proc.stderr
