@@ -97,7 +97,7 @@ def extract_document(path: Path, document_id: str, meta: SourceMeta | None = Non
     for u in recognition.unplaced:
         where = f"page {u.page}" if u.page is not None else f"line {u.line}"
         out.unplaced.append(f"{u.title} ({where}): {u.reason}")
-    out.warnings = ctx.warnings
+    out.warnings = recognition.warnings + ctx.warnings
     _check_keys(out, path)
     return out
 

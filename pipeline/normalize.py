@@ -266,12 +266,23 @@ def choose_line_layout(table: Table, ctx: Context, siblings: list[Table]) -> dic
     return best
 
 
+def _warn_unpublished_columns(table: Table, ctx: Context, mapping: dict[int, str]) -> None:
+    paths = header_paths(table.grid, table.n_header)
+    for c in range(table.grid.n_cols):
+        values = [clean(row[c]) for _, row in table.body() if c < len(row) and clean(row[c])]
+        if c not in mapping and values:
+            header = "/".join(paths[c]) if paths[c] else "(no header)"
+            ctx.warnings.append(f"{table.title} ({table.where}): column {c + 1} ({header}) is "
+                                f"not published; it holds {values[:3]}")
+
+
 def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> list[dict]:
     """Line tables (a row per code, unit or project) -> rows of the table's resource."""
     resource = table.kind.resource
     if is_empty(table):
         return []
     mapping = choose_line_layout(table, ctx, list(siblings))
+    _warn_unpublished_columns(table, ctx, mapping)
     unit = table_unit(table, ctx)
     amount_fields = {f.name for f in BY_NAME[resource].fields if f.amount}
     out = []

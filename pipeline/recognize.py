@@ -60,6 +60,12 @@ class Recognition:
     tables: list[Table]
     unplaced: list[Unplaced]
     department_lines: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+def header_text(grid: Grid) -> str:
+    """The labels of a grid's header rows joined, for matching header signatures."""
+    return "|".join(label(c) for row in grid.rows()[:count_header_rows(grid)] for c in row if clean(c))
 
 
 def is_body_row(row: list[str]) -> bool:
@@ -212,6 +218,7 @@ def recognize(doc: Document) -> Recognition:
     tables: list[Table] = []
     unplaced: list[Unplaced] = []
     departments: list[str] = []
+    warnings: list[str] = []
     blocks: list[TextBlock] = []  # text since the previous grid
     previous: Table | None = None
     after_previous: list[TextBlock] = []
@@ -232,6 +239,15 @@ def recognize(doc: Document) -> Recognition:
             title_block is None and not dept and not unit
             or (kind is not None and kind.id == previous.kind.id and title == previous.title)
         )
+        where = f"page {grid.page}" if grid.page is not None else f"line {grid.line}"
+        if not continuation and kind is None:
+            kind = tpl.kind_for_header(header_text(grid))
+            if kind is not None:
+                warnings.append(f"{title or '(untitled table)'} ({where}): title not recognized; "
+                                f"identified by its header as {kind.id}")
+                title = title or kind.id
+        elif not continuation and not kind.fits_header(header_text(grid)):
+            warnings.append(f"{title} ({where}): the header does not look like a {kind.id} table")
         if continuation:
             _append(previous, grid)
         elif kind is not None:
@@ -247,4 +263,4 @@ def recognize(doc: Document) -> Recognition:
         blocks = []
     if previous is not None:
         previous.notes.extend(clean(b.text) for b in blocks if tpl.pattern("note_line").match(clean(b.text)))
-    return Recognition(tables, unplaced, departments)
+    return Recognition(tables, unplaced, departments, warnings)

@@ -21,7 +21,12 @@ class Kind:
     resource: str
     layout: str
     titles: tuple[re.Pattern, ...]
+    header: tuple[re.Pattern, ...] = ()
     attrs: dict = field(default_factory=dict, hash=False)
+
+    def fits_header(self, labels: str) -> bool:
+        """Whether the header labels (joined) carry this kind's signature."""
+        return all(p.search(labels) for p in self.header)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,12 @@ class Templates:
         return None
 
 
+    def kind_for_header(self, labels: str) -> Kind | None:
+        """The one kind whose header signature fits, or None (none or ambiguous)."""
+        fits = {k.resource + k.layout: k for k in self.kinds if k.header and k.fits_header(labels)}
+        return next(iter(fits.values())) if len(fits) == 1 else None
+
+
 @lru_cache(maxsize=None)
 def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern)
@@ -87,7 +98,7 @@ def load() -> Templates:
     raw = yaml.safe_load(TEMPLATES_FILE.read_text(encoding="utf-8"))
     kinds = tuple(
         Kind(k, v["resource"], v["layout"], tuple(re.compile(t) for t in v["titles"]),
-             dict(v.get("attrs", {})))
+             tuple(re.compile(h) for h in v.get("header", [])), dict(v.get("attrs", {})))
         for k, v in raw["kinds"].items()
     )
     noise = re.compile("|".join(raw["title_noise"]))

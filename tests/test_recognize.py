@@ -120,3 +120,21 @@ def test_unit_in_header_label_and_yuan_tables(tmp_path):
             "其他运转类\t甲\t某局\t1,234.56\n")
     (row,) = extract_document(write(tmp_path, text), "t").rows["projects"]
     assert str(row["total"]) == "1234.56" and row["source_unit"] == "元"
+
+
+def test_table_with_unknown_title_is_identified_by_its_header_signature(tmp_path):
+    text = ("2024年部门公务支出控制表\n单位：万元\n"
+            "合计\t因公出国（境）费\t公务用车购置及运行费\t\t\t公务接待费\n"
+            "\t\t小计\t公务用车购置费\t公务用车运行费\t\n"
+            "2.60\t\t2.10\t\t2.10\t0.50\n")
+    extraction = extract_document(write(tmp_path, text), "t")
+    (row,) = extraction.rows["three_public_expenses"]
+    assert (str(row["total"]), str(row["reception"])) == ("26000.00", "5000.00")
+    assert "identified by its header as three_public_expenses" in extraction.warnings[0]
+
+
+def test_title_whose_header_does_not_fit_is_flagged(tmp_path):
+    text = "2024年项目支出表\n单位：万元\n名称\t金额\n甲\t1.00\n"
+    extraction = extract_document(write(tmp_path, text), "t")
+    assert "does not look like a projects table" in extraction.warnings[0]
+    assert "column 1 (名称) is not published; it holds ['甲']" in extraction.warnings[1]
