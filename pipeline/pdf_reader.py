@@ -1,0 +1,669 @@
+"""Read a text-layer PDF into the intermediate form (document -> pages -> text blocks and grids).
+
+One pdfminer pass per page gives the chars and the drawn lines and rectangles; what the
+page's clipping or its edges hide is dropped. Then:
+
+1. Ruling lines are the visibly inked strokes and thin filled bars (white cell backgrounds
+   are ignored); collinear pieces are merged and touching rules form one table lattice,
+   its outer edges taken from the rules' ends where the border is missing.
+2. Where rules are missing the text decides: rows of text lined up under a ruled header,
+   or inside a band with no row rules, become rows; text sitting in separate columns of an
+   unruled stretch keeps the column edges the rest of the table draws.
+3. Each lattice slot gets the chars whose centre falls in it; slots not separated by a rule
+   merge into one cell (rowspan/colspan, text in the top-left slot), and a cell's wrapped
+   lines are joined (CJK without spaces).
+4. Chars outside every table become TextBlocks, one per visual line, and all items are put
+   in top-to-bottom order.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfinterp import PDFPageInterpreter
+from pdfminer.utils import apply_matrix_pt
+from pdfplumber.page import Page as PlumberPage
+from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+from pdfplumber.utils.exceptions import PdfminerException
+
+from pipeline.errors import ReadError
+from pipeline.model import Cell, Document, Grid, Page, TextBlock
+
+SNAP = 3.0  # pt: rules this close are one rule; pieces of a rule this close are joined
+THIN = 2.5  # pt: a filled rectangle at most this thick is drawn as a rule
+WORD_GAP = 0.2  # em: a wider gap between two Latin/digit chars is a space
+FIELD_GAP = 0.9  # em: outside tables, a wider gap between any two chars is a space
+BODY_GAP = 1.5  # em: the widest gap between rows of an unruled table body
+HEADER_SCAN = 1024  # bytes: the PDF header may follow a little junk
+
+
+@dataclass
+class _Seg:
+    """A ruling line: `pos` is y for a horizontal rule, x for a vertical one."""
+
+    pos: float
+    start: float
+    end: float
+
+
+@dataclass
+class _Lattice:
+    """One table: its column and row edges, its rules, and the row edges found from text."""
+
+    xs: list[float]
+    ys: list[float]
+    hs: list[_Seg]
+    vs: list[_Seg]
+    text_edges: set[float] = field(default_factory=set)
+
+    def holds(self, char: dict) -> bool:
+        x, y = _centre(char)
+        return self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]
+
+    def v_ruled(self, edge: int, row: int) -> bool:
+        """Is column edge `edge` ruled beside lattice row `row`?"""
+        x, mid = self.xs[edge], (self.ys[row] + self.ys[row + 1]) / 2
+        return any(abs(s.pos - x) <= SNAP and s.start <= mid <= s.end for s in self.vs)
+
+    def h_ruled(self, edge: int, col: int) -> bool:
+        """Is row edge `edge` ruled (or found from text) above lattice column `col`?"""
+        y, mid = self.ys[edge], (self.xs[col] + self.xs[col + 1]) / 2
+        return y in self.text_edges or any(
+            abs(s.pos - y) <= SNAP and s.start <= mid <= s.end for s in self.hs)
+
+    def text_row(self, row: int) -> bool:
+        """Was this row found from text lines rather than drawn?"""
+        return self.ys[row] in self.text_edges or self.ys[row + 1] in self.text_edges
+
+    def add_text_edges(self, edges: list[float]) -> None:
+        self.text_edges.update(edges)
+        self.ys = sorted(self.ys + edges)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def read_pdf(path: Path) -> Document:
+    """Read a text-layer PDF into a Document of pages holding TextBlocks and Grids.
+
+    Raises ReadError naming the file when it is not a PDF, is truncated or corrupt, needs a
+    user password, has no pages, or has no text layer on any page.
+    """
+    path = Path(path)
+    _check_header(path)
+    pdf = _open(path)
+    with pdf:
+        try:
+            plumber_pages = pdf.pages
+        except Exception as exc:  # a broken page tree fails in pdfminer or pdfplumber
+            raise ReadError(path, f"truncated or corrupt PDF ({_cause(exc)})") from exc
+        if not plumber_pages:
+            raise ReadError(path, "PDF has no pages")
+        pages = []
+        has_text = False
+        last_table = None
+        for number, plumber_page in enumerate(plumber_pages, start=1):
+            chars, h_rules, v_rules = _page_objects(path, plumber_page, number)
+            has_text = has_text or bool(chars)
+            items, last_table = _page_items(chars, h_rules, v_rules, number, last_table)
+            pages.append(Page(number, items))
+            plumber_page.close()
+    if not has_text:
+        raise ReadError(path, f"no text layer on pages 1-{len(pages)}; "
+                              "contribute a transcript or an OCR'd PDF")
+    return Document(path=path, format="pdf", pages=pages)
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEADER_SCAN)
+    except OSError as exc:
+        raise ReadError(path, f"cannot open file: {exc.strerror or exc}") from exc
+    if not head:
+        raise ReadError(path, "not a PDF: the file is empty")
+    if b"%PDF-" not in head:
+        raise ReadError(path, f"not a PDF: the file starts with {head[:16]!r}, not %PDF-")
+
+
+def _open(path: Path) -> pdfplumber.PDF:
+    try:
+        return pdfplumber.open(path)
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, PDFPasswordIncorrect):
+            raise ReadError(path, "PDF is encrypted with a user password; "
+                                  "contribute an unencrypted copy") from exc
+        if isinstance(cause, PDFEncryptionError):
+            raise ReadError(path, f"PDF encryption not supported ({cause})") from exc
+        raise ReadError(path, f"truncated or corrupt PDF ({_cause(exc)})") from exc
+
+
+def _cause(exc: Exception) -> str:
+    inner = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+    return f"{type(inner).__name__}: {inner}" if str(inner) else type(inner).__name__
+
+
+def _page_objects(path: Path, page: PlumberPage,
+                  number: int) -> tuple[list[dict], list[_Seg], list[_Seg]]:
+    """Parse one page: its visible chars (deduplicated, no whitespace) and its ruling lines.
+
+    Viewers show nothing outside the page box or the clipping path, where some producers
+    leave overflow: chars there are dropped and rules are cut to what shows.
+    """
+    try:
+        _lay_out(page)
+        chars, lines, rects, curves = page.chars, page.lines, page.rects, page.curves
+    except Exception as exc:  # pdfminer raises many kinds on a damaged content stream
+        raise ReadError(path, f"truncated or corrupt PDF ({_cause(exc)})", page=number) from exc
+    seen = set()
+    kept = []
+    for c in chars:
+        key = (c["text"], round(c["x0"], 1), round(c["top"], 1))
+        if c["text"].strip() and key not in seen and _centre_in(_box(c), page.bbox):
+            seen.add(key)
+            kept.append(c)
+    h_rules, v_rules = _rules(lines, rects, curves, page.bbox)
+    return kept, h_rules, v_rules
+
+
+def _box(obj: dict) -> tuple:
+    return obj["x0"], obj["top"], obj["x1"], obj["bottom"]
+
+
+# ---------------------------------------------------------------- clipping
+
+
+class _ClipTracker(PDFPageInterpreter):
+    """A pdfminer interpreter that follows the clipping path, as a device-space box.
+
+    pdfminer ignores clipping. Producers such as WPS draw a whole sheet or section on
+    every page and clip it to that page's part, so without this the text of neighbouring
+    pages shows up again, invisibly, on each page.
+    """
+
+    inherited_clip: tuple | None = None
+
+    def init_state(self, ctm) -> None:
+        super().init_state(ctm)
+        self._set_clip(self.inherited_clip)
+
+    def get_current_state(self):
+        return (*super().get_current_state(), self.clip)
+
+    def set_current_state(self, state) -> None:
+        *base, clip = state
+        super().set_current_state(tuple(base))
+        self._set_clip(clip)
+
+    def do_W(self) -> None:
+        points = [apply_matrix_pt(self.ctm, seg[i:i + 2])
+                  for seg in self.curpath for i in range(1, len(seg) - 1, 2)]
+        if points:
+            box = (min(p[0] for p in points), min(p[1] for p in points),
+                   max(p[0] for p in points), max(p[1] for p in points))
+            self._set_clip(box if self.clip is None else _intersection(self.clip, box))
+
+    do_W_a = do_W
+
+    def subinterp(self) -> PDFPageInterpreter:
+        interp = super().subinterp()
+        interp.inherited_clip = self.clip
+        return interp
+
+    def do_Do(self, xobjid_arg) -> None:
+        super().do_Do(xobjid_arg)
+        self.device.clip = self.clip
+
+    def _set_clip(self, clip: tuple | None) -> None:
+        self.clip = self.device.clip = clip
+
+
+class _ClippingDevice(PDFPageAggregatorWithMarkedContent):
+    """pdfplumber's layout device, leaving out what the current clip box hides."""
+
+    clip: tuple | None = None
+
+    def render_char(self, *args, **kwargs) -> float:
+        adv = super().render_char(*args, **kwargs)
+        objs = self.cur_item._objs
+        if self.clip is not None and not _centre_in(objs[-1].bbox, self.clip):
+            objs.pop()
+        return adv
+
+    def paint_path(self, *args, **kwargs) -> None:
+        """Keep the visible part of each line or rectangle (a rule may run on past the clip)."""
+        start = len(self.cur_item._objs)
+        super().paint_path(*args, **kwargs)
+        if self.clip is None:
+            return
+        kept = []
+        for obj in self.cur_item._objs[start:]:
+            box = _intersection(obj.bbox, self.clip)
+            if box[0] <= box[2] and box[1] <= box[3]:
+                obj.set_bbox(box)
+                kept.append(obj)
+        self.cur_item._objs[start:] = kept
+
+
+def _lay_out(page: PlumberPage) -> None:
+    """Run pdfminer over the page with clipping applied, in place of pdfplumber's layout."""
+    device = _ClippingDevice(page.pdf.rsrcmgr, pageno=page.page_number,
+                             laparams=page.pdf.laparams)
+    _ClipTracker(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    page._layout = device.get_result()
+
+
+def _intersection(a: tuple, b: tuple) -> tuple:
+    return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+
+
+def _centre_in(bbox: tuple, box: tuple) -> bool:
+    x, y = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+# ---------------------------------------------------------------- ruling lines
+
+
+def _inked(color) -> bool:
+    """False only for a colour that is (near) white; unknown colour spaces count as ink."""
+    if color is None:
+        return True
+    values = color if isinstance(color, (tuple, list)) else (color,)
+    if not values or not all(isinstance(v, (int, float)) for v in values):
+        return True
+    if len(values) == 4:  # CMYK: white is no ink at all
+        return max(values) > 0.05
+    return min(values) < 0.95
+
+
+def _rules(lines, rects, curves, page_box: tuple) -> tuple[list[_Seg], list[_Seg]]:
+    """The visible axis-aligned rules of a page, merged: (horizontal, vertical)."""
+    h: list[_Seg] = []
+    v: list[_Seg] = []
+
+    def add(x0, y0, x1, y1, obj):
+        """Add one stroke, cut to the page and to the object's (clipped) box."""
+        box = _intersection(page_box, _box(obj))
+        x0, x1 = max(min(x0, x1), box[0]), min(max(x0, x1), box[2])
+        y0, y1 = max(min(y0, y1), box[1]), min(max(y0, y1), box[3])
+        if 0 <= y1 - y0 <= THIN and x1 - x0 > THIN:
+            h.append(_Seg((y0 + y1) / 2, x0, x1))
+        elif 0 <= x1 - x0 <= THIN and y1 - y0 > THIN:
+            v.append(_Seg((x0 + x1) / 2, y0, y1))
+
+    for obj in lines:
+        if obj.get("stroke", True) and _inked(obj.get("stroking_color")):
+            add(*_box(obj), obj)
+    for obj in rects:
+        x0, top, x1, bottom = _box(obj)
+        if obj.get("stroke") and _inked(obj.get("stroking_color")):
+            for edge in ((x0, top, x1, top), (x0, bottom, x1, bottom),
+                         (x0, top, x0, bottom), (x1, top, x1, bottom)):
+                add(*edge, obj)
+        elif obj.get("fill") and _inked(obj.get("non_stroking_color")):
+            add(x0, top, x1, bottom, obj)  # a thin filled bar; a wide fill is shading
+    for obj in curves:
+        if obj.get("stroke") and _inked(obj.get("stroking_color")):
+            pts = obj["pts"]
+            for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+                add(ax, ay, bx, by, obj)
+    return _merge(h), _merge(v)
+
+
+def _merge(segs: list[_Seg]) -> list[_Seg]:
+    """Snap rules at (nearly) the same position together and join their touching pieces."""
+    merged: list[_Seg] = []
+    for group in _clusters(sorted(segs, key=lambda s: s.pos), key=lambda s: s.pos):
+        pos = sum(s.pos for s in group) / len(group)
+        for s in sorted(group, key=lambda s: s.start):
+            last = merged[-1] if merged and merged[-1].pos == pos else None
+            if last and s.start <= last.end + SNAP:
+                last.end = max(last.end, s.end)
+            else:
+                merged.append(_Seg(pos, s.start, s.end))
+    return merged
+
+
+def _clusters(items: list, key) -> list[list]:
+    """Split items sorted by key into runs whose neighbours lie within SNAP of each other."""
+    groups: list[list] = []
+    for item in items:
+        if groups and key(item) - key(groups[-1][-1]) <= SNAP:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _crosses(h: _Seg, v: _Seg) -> bool:
+    return (h.start - SNAP <= v.pos <= h.end + SNAP) and (v.start - SNAP <= h.pos <= v.end + SNAP)
+
+
+def _lattices(h_rules: list[_Seg], v_rules: list[_Seg]) -> list[_Lattice]:
+    """Group touching rules into tables and build each table's lattice."""
+    parent = list(range(len(h_rules) + len(v_rules)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(h_rules):
+        for j, v in enumerate(v_rules):
+            if _crosses(h, v):
+                parent[find(i)] = find(len(h_rules) + j)
+    groups: dict[int, tuple[list[_Seg], list[_Seg]]] = {}
+    for i, seg in enumerate(h_rules + v_rules):
+        hs, vs = groups.setdefault(find(i), ([], []))
+        (hs if i < len(h_rules) else vs).append(seg)
+    tables = [_lattice(hs, vs) for hs, vs in groups.values() if hs and vs]
+    return [t for t in tables if (len(t.xs) - 1) * (len(t.ys) - 1) >= 2]
+
+
+def _lattice(hs: list[_Seg], vs: list[_Seg]) -> _Lattice:
+    """Edges come from the rules; a missing outer border is taken from the rules' ends."""
+    xs = _edges([s.pos for s in vs], min(s.start for s in hs), max(s.end for s in hs))
+    ys = _edges([s.pos for s in hs], min(s.start for s in vs), max(s.end for s in vs))
+    return _Lattice(xs, ys, hs, vs)
+
+
+def _edges(positions: list[float], low: float, high: float) -> list[float]:
+    """Sorted distinct edge positions: the rules' positions plus the outer extent."""
+    edges: list[float] = []
+    for pos in sorted(set(positions)):
+        if not edges or pos - edges[-1] > SNAP:
+            edges.append(pos)
+    if low < edges[0] - SNAP:
+        edges.insert(0, low)
+    if high > edges[-1] + SNAP:
+        edges.append(high)
+    return edges
+
+
+# ---------------------------------------------------------------- page layout
+
+
+def _page_items(chars: list[dict], h_rules: list[_Seg], v_rules: list[_Seg], number: int,
+                before: _Lattice | None) -> tuple[list, _Lattice | None]:
+    """Grids and TextBlocks of one page, top to bottom, and the table the page ends with.
+
+    `before` is the table the previous page ended with: a table starting this page
+    continues it.
+    """
+    lattices = sorted(_lattices(h_rules, v_rules), key=lambda t: t.ys[0])
+    rest = [c for c in chars if not any(t.holds(c) for t in lattices)]
+    if before and lattices and all(_centre(c)[1] > lattices[0].ys[0] for c in rest):
+        _continue_columns(lattices[0], before.xs)
+    placed: list[tuple[float, object]] = []
+    for lattice in lattices:
+        _extend_down(lattice, rest)
+        inside = [c for c in chars if lattice.holds(c)]
+        rest = [c for c in rest if not lattice.holds(c)]
+        _split_bands(lattice, inside)
+        placed.append((lattice.ys[0], _grid(lattice, inside, number)))
+    for line in _lines(rest):
+        text = _line_text(line, field_gap=FIELD_GAP)
+        placed.append((min(c["top"] for c in line), TextBlock(text, page=number)))
+    placed.sort(key=lambda item: item[0])
+    ends_page = bool(lattices) and all(_centre(c)[1] < lattices[-1].ys[-1] for c in rest)
+    return [item for _, item in placed], lattices[-1] if ends_page else None
+
+
+def _continue_columns(lattice: _Lattice, columns: list[float]) -> None:
+    """Give a table continued from the previous page that page's columns.
+
+    Only when it has the same outer edges and lacks some inner ones: its cells then span
+    the columns whose rules this page does not draw, instead of renumbering the columns.
+    """
+    def near(x: float, edges: list[float]) -> bool:
+        return any(abs(x - e) <= SNAP for e in edges)
+
+    same_frame = near(lattice.xs[0], columns[:1]) and near(lattice.xs[-1], columns[-1:])
+    if same_frame and all(near(x, columns) for x in lattice.xs):
+        lattice.xs = list(columns)
+
+
+# ---------------------------------------------------------------- rows found from text
+
+
+def _extend_down(lattice: _Lattice, free: list[dict]) -> None:
+    """Add rows for an unruled body right under a ruled header.
+
+    Text lines directly below the table (no wider gap than BODY_GAP ems) that keep to its
+    columns, with text in two or more of them, become rows of the table.
+    """
+    xs, bottom = lattice.xs, lattice.ys[-1]
+    below = [c for c in free if xs[0] <= _centre(c)[0] <= xs[-1] and c["top"] >= bottom - SNAP]
+    rows = []
+    for line in _lines(below):
+        top, size = min(c["top"] for c in line), max(c["size"] for c in line)
+        if top - bottom > BODY_GAP * size or not _keeps_to_columns(line, xs):
+            break
+        rows.append(line)
+        bottom = max(c["bottom"] for c in line)
+    if rows:
+        lattice.add_text_edges(_gaps_between(rows) + [bottom + 1])
+
+
+def _keeps_to_columns(line: list[dict], xs: list[float]) -> bool:
+    crossed = any(_line_crosses(line, x) for x in xs[1:-1])
+    columns = {bisect_right(xs, _centre(c)[0]) for c in line}
+    return not crossed and len(columns) >= 2
+
+
+def _split_bands(lattice: _Lattice, chars: list[dict]) -> None:
+    """Split lattice rows that hold several rows of aligned text (missing row rules)."""
+    bands: dict[int, list[dict]] = {}
+    for c in chars:
+        bands.setdefault(bisect_right(lattice.ys, _centre(c)[1]), []).append(c)
+    edges = [edge for band in bands.values() for edge in _text_row_edges(band, lattice.xs)]
+    if edges:
+        lattice.add_text_edges(edges)
+
+
+def _text_row_edges(band: list[dict], xs: list[float]) -> list[float]:
+    """Edges between the text rows of one band, if it looks like rows rather than wrapping.
+
+    Wrapped cell text is centred per cell, so its lines interleave with the lines of
+    neighbouring cells. Rows of a table missing its row rules line up instead: the band
+    has three or more visual lines, one column has text on every line and another on at
+    least two of them.
+    """
+    lines = _lines(band)
+    if len(lines) < 3:
+        return []
+    counts: dict[int, int] = {}
+    for line in lines:
+        for col in {bisect_right(xs, _centre(c)[0]) for c in line}:
+            counts[col] = counts.get(col, 0) + 1
+    filled = sorted(counts.values(), reverse=True)
+    if filled[0] < len(lines) or len(filled) < 2 or filled[1] < 2:
+        return []
+    return _gaps_between(lines)
+
+
+def _gaps_between(lines: list[list[dict]]) -> list[float]:
+    """The midpoints of the gaps between consecutive lines."""
+    return [(max(c["bottom"] for c in a) + min(c["top"] for c in b)) / 2
+            for a, b in zip(lines, lines[1:])]
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _grid(lattice: _Lattice, chars: list[dict], number: int) -> Grid:
+    """Fill the lattice with chars and merge slots into cells."""
+    n_rows, n_cols = len(lattice.ys) - 1, len(lattice.xs) - 1
+    slots: dict[tuple[int, int], list[dict]] = {}
+    for c in chars:
+        x, y = _centre(c)
+        r = min(max(bisect_right(lattice.ys, y) - 1, 0), n_rows - 1)
+        k = min(max(bisect_right(lattice.xs, x) - 1, 0), n_cols - 1)
+        slots.setdefault((r, k), []).append(c)
+    cells = []
+    for rows, cols in _merged_regions(lattice, slots):
+        members = [c for r in rows for k in cols for c in slots.get((r, k), ())]
+        cells.append(Cell(rows.start, cols.start, _cell_text(members),
+                          rowspan=len(rows), colspan=len(cols)))
+    cells.sort(key=lambda cell: (cell.row, cell.col))
+    return Grid(cells, n_rows, n_cols, page=number, row_pages=[number] * n_rows)
+
+
+def _merged_regions(lattice: _Lattice, slots: dict) -> list[tuple[range, range]]:
+    """Rectangles of slots forming one cell each, covering the whole lattice."""
+    n_rows, n_cols = len(lattice.ys) - 1, len(lattice.xs) - 1
+    owner = {(r, k): (r, k) for r in range(n_rows) for k in range(n_cols)}
+
+    def find(slot):
+        while owner[slot] != slot:
+            slot = owner[slot]
+        return slot
+
+    def join(a, b):
+        owner[find(a)] = find(b)
+
+    for r in range(n_rows):
+        for k in _open_column_edges(lattice, slots, r):
+            join((r, k - 1), (r, k))
+    for k in range(n_cols):
+        for r in range(1, n_rows):
+            if not lattice.h_ruled(r, k):
+                join((r - 1, k), (r, k))
+    return _rectangles({slot: find(slot) for slot in owner})
+
+
+def _open_column_edges(lattice: _Lattice, slots: dict, row: int) -> list[int]:
+    """Column edges inside `row` that do not separate cells.
+
+    An unruled run of slots is one merged cell, unless its text sits in two or more of the
+    slots without running over their edges: then the rule is missing and the slots stay
+    apart, at the column edges the rest of the table draws. In rows found from text only
+    text running over an edge joins slots.
+    """
+    n_cols = len(lattice.xs) - 1
+    open_edges = []
+    start = 0
+    for k in range(1, n_cols + 1):
+        if k < n_cols and not lattice.v_ruled(k, row):
+            continue
+        run = range(start, k)
+        line_chars = [c for i in run for c in slots.get((row, i), ())]
+        lines = _lines(line_chars)
+        crossed = [e for e in run[1:] if any(_line_crosses(ln, lattice.xs[e]) for ln in lines)]
+        texts = sum(1 for i in run if slots.get((row, i)) and i not in crossed)
+        merge_all = texts <= 1 and not lattice.text_row(row)
+        open_edges.extend(run[1:] if merge_all else crossed)
+        start = k
+    return open_edges
+
+
+def _line_crosses(line: list[dict], x: float) -> bool:
+    """Does a word of this visual line run over position x?"""
+    left = [c for c in line if _centre(c)[0] < x]
+    right = [c for c in line if _centre(c)[0] >= x]
+    if not (left and right):
+        return False
+    a = max(left, key=lambda c: c["x1"])
+    b = min(right, key=lambda c: c["x0"])
+    return b["x0"] - a["x1"] < WORD_GAP * max(a["size"], b["size"])
+
+
+def _rectangles(roots: dict) -> list[tuple[range, range]]:
+    """Turn slot groups into rectangles: a group that is not one absorbs its bounding box."""
+    members: dict = {}
+    for slot, root in roots.items():
+        members.setdefault(root, []).append(slot)
+    owner = dict(roots)
+    boxes = {root: _bounding_box(slots) for root, slots in members.items()}
+    pending = list(boxes)
+    while pending:
+        root = pending.pop()
+        if root not in boxes:
+            continue
+        rows, cols = boxes[root]
+        others = {owner[(r, k)] for r in rows for k in cols} - {root}
+        for other in others:
+            del boxes[other]
+            for slot in members.pop(other):
+                owner[slot] = root
+                members[root].append(slot)
+        if others:
+            boxes[root] = _bounding_box(members[root])
+            pending.append(root)
+    return list(boxes.values())
+
+
+def _bounding_box(slots: list[tuple[int, int]]) -> tuple[range, range]:
+    rows = [r for r, _ in slots]
+    cols = [k for _, k in slots]
+    return range(min(rows), max(rows) + 1), range(min(cols), max(cols) + 1)
+
+
+# ---------------------------------------------------------------- text
+
+
+def _centre(char: dict) -> tuple[float, float]:
+    return (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+
+
+def _lines(chars: list[dict]) -> list[list[dict]]:
+    """Group chars into visual lines (top to bottom), each sorted left to right."""
+    lines: list[list[dict]] = []
+    top = bottom = 0.0
+    for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        mid = (c["top"] + c["bottom"]) / 2
+        if lines and top <= mid <= bottom:
+            lines[-1].append(c)
+            bottom = max(bottom, c["bottom"])
+        else:
+            lines.append([c])
+            top, bottom = c["top"], c["bottom"]
+    return [sorted(line, key=lambda c: c["x0"]) for line in lines]
+
+
+def _wide(ch: str) -> bool:
+    """CJK ideographs, CJK and full-width punctuation, and typographic quotes and dashes."""
+    return ord(ch[0]) >= 0x2000
+
+
+def _line_text(line: list[dict], field_gap: float | None = None) -> str:
+    """One visual line as text.
+
+    A space goes between Latin/digit chars set apart by a word gap, and, when `field_gap`
+    is given, between any chars set apart by that many ems (separate fields on one line).
+    """
+    out = [line[0]["text"]]
+    for a, b in zip(line, line[1:]):
+        gap = b["x0"] - a["x1"]
+        em = max(a["size"], b["size"])
+        latin = not (_wide(a["text"][-1]) or _wide(b["text"]))
+        if (latin and gap > WORD_GAP * em) or (field_gap is not None and gap > field_gap * em):
+            out.append(" ")
+        out.append(b["text"])
+    return "".join(out)
+
+
+def _cell_text(chars: list[dict]) -> str:
+    """The text of a cell, its wrapped lines joined (CJK without spaces)."""
+    text = ""
+    for line in _lines(chars):
+        piece = _line_text(line)
+        if text and _needs_space(text[-1], piece[0]):
+            text += " "
+        text += piece
+    return text
+
+
+def _needs_space(a: str, b: str) -> bool:
+    """Between two wrapped lines: a space only where two Latin words (not digits) meet."""
+    latin = a.isascii() and a.isalnum() and b.isascii() and b.isalnum()
+    return latin and not (a.isdigit() and b.isdigit())
