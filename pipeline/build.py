@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .checks import report, run_checks, unacknowledged_failures
 from .errors import PipelineError, SourceError
 from .extract import Extraction, extract_document
 from .package import PackageWriter, validate_package, write_schemas
@@ -18,6 +19,7 @@ class BuildResult:
     failed: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     validation_errors: list[str] = field(default_factory=list)
+    check_reports: dict[str, str] = field(default_factory=dict)
     package: Path | None = None
 
     @property
@@ -37,10 +39,11 @@ def extract_source(source: Source) -> Extraction:
 
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
           progress: bool = True) -> BuildResult:
-    """Extract every document under `sources_dir` and publish the package to `out_dir`.
+    """Extract and check every document under `sources_dir`; publish the package to `out_dir`.
 
-    Documents that fail are reported in the result and left out; the package is replaced
-    only if it validates."""
+    Documents that fail (unreadable, invalid, or with accounting checks failing that
+    source.yml does not acknowledge) are reported in the result and left out; the package is
+    replaced only if it validates."""
     result = BuildResult()
     if schemas_dir is not None:
         write_schemas(schemas_dir)
@@ -54,7 +57,15 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
             except PipelineError as exc:
                 result.failed[folder.name] = str(exc)
                 continue
-            writer.add(source, extraction)
+            checks = run_checks(source.id, extraction, source.meta.acknowledged)
+            result.check_reports[source.id] = report(source.id, checks)
+            failing = unacknowledged_failures(checks)
+            if failing:
+                result.failed[source.id] = (
+                    f"{len(failing)} accounting checks fail and are not acknowledged in "
+                    f"source.yml (fix the extraction, or acknowledge a publisher error)")
+                continue
+            writer.add(source, extraction, checks)
             result.built.append(source.id)
             result.warnings[source.id] = extraction.warnings + [
                 f"unplaced table: {u}" for u in extraction.unplaced]

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import click
 
-from .build import build as build_package
+from .build import build as build_package, extract_source
+from .checks import report as check_report, run_checks, unacknowledged_failures
 from .errors import PipelineError
 from .extract import Extraction, extract_document
 from .package import cell, write_schemas
 from .registry import BY_NAME
-from .sources import parse_meta
+from .sources import discover, load_source, parse_meta
 
 
 
@@ -45,6 +46,9 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, quiet: bool):
         click.echo(f"ok      {doc_id}")
         for w in result.warnings.get(doc_id, []):
             click.echo(f"        warning: {w}")
+    click.echo("\nAccounting checks:")
+    for text in result.check_reports.values():
+        click.echo(text)
     for doc_id, message in result.failed.items():
         click.echo(f"FAILED  {doc_id}: {message}", err=True)
     for e in result.validation_errors:
@@ -109,6 +113,30 @@ def extract(file: Path, metadata: Path | None, out_dir: Path):
     report = report_text(file, extraction)
     (out_dir / "report.md").write_text(report, encoding="utf-8")
     click.echo(report)
+
+
+@cli.command()
+@click.argument("documents", nargs=-1)
+@click.option("--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("sources"), show_default=True, help="Folder of document folders.")
+def check(documents: tuple[str, ...], sources_dir: Path):
+    """Run the accounting checks on DOCUMENTS (ids; default: every source) and report.
+
+    Exits with status 1 if a check fails that source.yml does not acknowledge.
+    """
+    folders = [sources_dir / d for d in documents] if documents else discover(sources_dir)
+    failed = False
+    for folder in folders:
+        try:
+            source = load_source(folder)
+            rows = run_checks(source.id, extract_source(source), source.meta.acknowledged)
+        except PipelineError as exc:
+            click.echo(f"FAILED  {folder.name}: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(check_report(source.id, rows))
+        failed = failed or bool(unacknowledged_failures(rows))
+    sys.exit(1 if failed else 0)
 
 
 @cli.command()

@@ -103,15 +103,16 @@ def extract_document(path: Path, document_id: str, meta: SourceMeta | None = Non
 
 
 def _check_keys(out: Extraction, path: Path) -> None:
-    """Every row has only published fields and a unique primary key within its table."""
+    """Give every row all its table's fields, and check keys are unique within a table."""
     for resource, rows in out.rows.items():
         table = BY_NAME[resource]
-        names = set(table.field_names())
+        names = table.field_names()
         seen: dict[tuple, dict] = {}
-        for row in rows:
-            extra = set(row) - names
+        for i, row in enumerate(rows):
+            extra = set(row) - set(names)
             if extra:
                 raise AssertionError(f"{resource}: unknown fields {extra}")  # a bug, not input
+            row = rows[i] = {n: row.get(n) for n in names}
             key = tuple(row.get(k) for k in table.primary_key)
             if key in seen:
                 raise RecognitionError(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from .checks import rule_rows
 from .extract import Extraction
 from .normalize import function_class_reference
 from .registry import BY_NAME, TABLES, Table
@@ -142,9 +143,10 @@ class PackageWriter:
         for row in rows:
             writer.writerow([cell(row.get(n)) for n in names])
 
-    def add(self, source: Source, extraction: Extraction) -> None:
-        """Append one document's rows (call in document_id order)."""
+    def add(self, source: Source, extraction: Extraction, checks: list[dict]) -> None:
+        """Append one document's rows and check results (call in document_id order)."""
         self._write(BY_NAME["documents"], [document_row(source, extraction)])
+        self._write(BY_NAME["checks"], checks)
         self._write(BY_NAME["document_tables"], table_rows(source.id, extraction))
         for resource in sorted(extraction.rows):
             rows = extraction.rows[resource]
@@ -156,6 +158,7 @@ class PackageWriter:
                              "path": m.published.url or f"sources/{source.id}/{m.file}"})
 
     def finish(self) -> Path:
+        self._write(BY_NAME["check_rules"], rule_rows())
         self._write(BY_NAME["function_classes"], self.classes.rows("function"))
         self._write(BY_NAME["economic_classes"], self.classes.rows("economic"))
         for f in self.files.values():

@@ -503,10 +503,49 @@ GOVERNMENT_PROCUREMENT = _fact(
     ("line_type", "category", "project_name", "economic_name", "item", "organization"),
 )
 
+CHECK_RULES = Table(
+    "check_rules", "勾稽校验规则",
+    "The accounting identities every document is checked against (pipeline/checks.py).",
+    (
+        text("rule", "规则", "Rule id", required=True),
+        text("description_zh", "说明", "What the rule checks, in Chinese", required=True),
+        text("description_en", "英文说明", "What the rule checks, in English", required=True),
+        text("tables", "涉及表", "Published tables (or the narrative) the rule reads", required=True),
+        text("tolerance", "容差", "Allowed difference (尾差)", required=True),
+    ),
+    ("rule",),
+)
+
+CHECKS = Table(
+    "checks", "勾稽校验结果",
+    "The result of every accounting check on every document: expected against printed, "
+    "pass, fail or not applicable (the rule's tables are absent). A failure the contributor "
+    "acknowledged as the publisher's error keeps status fail and carries the explanation; "
+    "the published numbers stay as printed.",
+    (
+        DOCUMENT_ID,
+        text("rule", "规则", "Rule id (check_rules)", required=True),
+        text("subject", "校验对象", "What was compared (line, column, sentence)"),
+        text("unit", "单位", "yuan for amounts, percent for the narrative's percentages, "
+             "flag for yes/no checks", enum=("yuan", "percent", "flag")),
+        Field("expected", "number", "应为", "Value implied by the other figures"),
+        Field("actual", "number", "印制值", "Value as printed"),
+        Field("difference", "number", "差额", "actual - expected (blank counts as 0)"),
+        Field("tolerance", "number", "容差", "Allowed absolute difference (0.01 of the printed "
+              "unit per summed term)"),
+        text("status", "结果", "pass, fail or not_applicable", required=True,
+             enum=("pass", "fail", "not_applicable")),
+        text("acknowledged", "已确认的发布方错误",
+             "For a failure acknowledged in source.yml: the contributor's explanation"),
+    ),
+    ("document_id", "rule", "subject"),
+    (DOC_FK, (("rule",), "check_rules", ("rule",))),
+)
+
 TABLES: tuple[Table, ...] = (
     DOCUMENTS, DOCUMENT_TABLES, FUNCTION_CLASSES, ECONOMIC_CLASSES, INCOME_EXPENDITURE_SUMMARY, INCOME_BY_SOURCE,
     EXPENDITURE_BY_FUNCTION, APPROPRIATION_SUMMARY, BASIC_EXPENDITURE_BY_ECONOMIC,
     EXPENDITURE_BY_ECONOMIC, THREE_PUBLIC_EXPENSES, PROJECTS, PERFORMANCE_BUDGETS,
-    PERFORMANCE_GOALS, PERFORMANCE_TARGETS, GOVERNMENT_PROCUREMENT,
+    PERFORMANCE_GOALS, PERFORMANCE_TARGETS, GOVERNMENT_PROCUREMENT, CHECK_RULES, CHECKS,
 )
 BY_NAME = {t.name: t for t in TABLES}

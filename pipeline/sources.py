@@ -42,7 +42,11 @@ class Published(_Strict):
 
 
 class Acknowledgement(_Strict):
+    """A publisher's error, acknowledged so the build passes while the numbers stay as printed."""
+
     rule: str = Field(min_length=1, description="Id of the accounting check that fails")
+    subject: Optional[str] = Field(None, description="Part of the failing check's subject, to "
+                                   "acknowledge only that failure (default: all of the rule's)")
     explanation: str = Field(min_length=5, description="Why the publisher's numbers differ")
 
 

@@ -64,11 +64,12 @@ def test_every_field_has_chinese_title_and_english_description():
     for table in TABLES:
         schema = table.schema()
         assert schema["primaryKey"], table.name
-        for field in schema["fields"]:
+        for field, spec in zip(schema["fields"], table.fields):
             assert any("\u4e00" <= ch <= "\u9fff" for ch in field["title"]), field["name"]
             assert field["description"], field["name"]
-            if field["type"] == "number":
-                assert field.get("currency") == "CNY" or field["name"].startswith("value_number")
+            if spec.amount:
+                assert (field["currency"], field["factor"]) == ("CNY", 1)
+                assert "phase" in field
 
 
 def test_published_rows_carry_provenance(package):

@@ -184,7 +184,7 @@ def _compact(text: str) -> str:
 def _published_rows(package, doc):
     rows = []
     for table in BY_NAME.values():
-        if table.name in ("documents", "document_tables", "function_classes", "economic_classes"):
+        if "source_table" not in table.field_names() or table.name == "document_tables":
             continue
         amount_fields = [f.name for f in table.fields if f.amount]
         text_fields = [f.name for f in table.fields if not f.amount and f.type == "string"]

@@ -1,0 +1,542 @@
+"""Accounting checks: the standard tables restate each other (DOMAIN, 勾稽关系).
+
+Each rule is declared with `@rule`: an id, a description in Chinese and English, the
+tables it reads and its tolerance. A rule yields one comparison per thing it checks
+(expected vs actual); when its tables are absent it yields nothing and is reported as
+not applicable, never as passed. Tolerances follow the documents' rounding: 0.01 of the
+printed unit per summed term (尾差).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Iterable, Iterator
+
+from . import templates
+from .extract import Extraction
+from .sources import Acknowledgement
+from .values import UNIT_FACTORS, clean, label
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    zh: str
+    en: str
+    tables: tuple[str, ...]
+    tolerance: str
+    check: Callable[["Doc"], Iterable["Comparison"]]
+
+
+@dataclass
+class Comparison:
+    subject: str
+    expected: Decimal | None
+    actual: Decimal | None
+    tolerance: Decimal
+    tables: str = ""
+    unit: str = "yuan"  # or "percent", "flag"
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.expected is None and self.actual is None:
+            return None
+        return (self.actual or Decimal(0)) - (self.expected or Decimal(0))
+
+    @property
+    def passed(self) -> bool:
+        return abs(self.difference or Decimal(0)) <= self.tolerance
+
+
+RULES: list[Rule] = []
+
+
+def rule(id: str, zh: str, en: str, tables: tuple[str, ...], tolerance: str = "0.01 per term"):
+    def register(fn):
+        RULES.append(Rule(id, zh, en, tables, tolerance, fn))
+        return fn
+    return register
+
+
+class Doc:
+    """One document's normalized rows, grouped for the rules."""
+
+    def __init__(self, extraction: Extraction):
+        self.extraction = extraction
+        self.rows = extraction.rows
+        self.tables = extraction.tables
+
+    def get(self, resource: str, **where) -> list[dict]:
+        return [r for r in self.rows.get(resource, [])
+                if all(r.get(k) == v for k, v in where.items())]
+
+    def one(self, resource: str, **where) -> dict | None:
+        rows = self.get(resource, **where)
+        return rows[0] if rows else None
+
+    def has(self, resource: str, **attrs) -> bool:
+        """Whether the document printed a table feeding `resource` (even an empty one)."""
+        return any(t.resource == resource and all(_kind_attr(t.kind, k) == v for k, v in attrs.items())
+                   for t in self.tables)
+
+
+def _kind_attr(kind_id: str, key: str):
+    kind = next(k for k in templates.load().kinds if k.id == kind_id)
+    return kind.attrs.get(key)
+
+
+def tol(rows: Iterable[dict | None], terms: int) -> Decimal:
+    """0.01 of the printed unit per summed term, in yuan."""
+    factor = max((UNIT_FACTORS.get(r.get("source_unit") or "万元", 1) for r in rows if r),
+                 default=UNIT_FACTORS["万元"])
+    return CENT * factor * max(terms, 1)
+
+
+def total(values: Iterable[Decimal | None]) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def _sum_check(subject: str, whole: dict, parts: list[dict], key: str, tables: str) -> Comparison | None:
+    expected = total(p.get(key) for p in parts)
+    actual = whole.get(key)
+    if expected is None and actual is None:
+        return None
+    return Comparison(subject, expected, actual, tol([whole] + parts, len(parts)), tables)
+
+
+# --- table 1 --------------------------------------------------------------------------
+
+def _summary(doc: Doc, side: str, code: str) -> dict | None:
+    return doc.one("income_expenditure_summary", side=side, item_code=code)
+
+
+@rule("summary_balance", "收入总计 = 支出总计", "Total income equals total expenditure",
+      ("income_expenditure_summary",))
+def _balance(doc):
+    income, spending = _summary(doc, "income", "income_total"), _summary(doc, "expenditure", "expenditure_total")
+    if income and spending:
+        yield Comparison("收入总计 / 支出总计", income["amount"], spending["amount"],
+                         tol([income, spending], 1), "1")
+
+
+@rule("summary_lines", "本年收入 = 各收入项之和；本年支出 = 各功能分类之和；总计 = 本年 + 结转",
+      "Table 1: income lines sum to this year's income, function classes to this year's "
+      "expenditure, and this year plus carry-over to the totals", ("income_expenditure_summary",))
+def _summary_lines(doc):
+    for side, current, extra, grand in (("income", "current_income_total", "carryover", "income_total"),
+                                        ("expenditure", "current_expenditure_total", "carry_forward",
+                                         "expenditure_total")):
+        rows = doc.get("income_expenditure_summary", side=side)
+        cur = _summary(doc, side, current)
+        lines = [r for r in rows if not r["parent_item"] and r["item_code"] not in
+                 (current, extra, grand) and r["amount"] is not None]
+        if cur and lines:
+            yield Comparison(f"{side}: {cur['item']}", total(r["amount"] for r in lines),
+                             cur["amount"], tol(lines, len(lines)), "1")
+        end, carry = _summary(doc, side, grand), _summary(doc, side, extra)
+        if cur and end:
+            parts = [cur] + ([carry] if carry else [])
+            yield Comparison(f"{side}: {end['item']}", total(r["amount"] for r in parts),
+                             end["amount"], tol(parts, len(parts)), "1")
+
+
+@rule("summary_classes_match_expenditure", "表一各功能分类 = 表三按类汇总",
+      "Table 1's function classes equal table 3's lines summed by class",
+      ("income_expenditure_summary", "expenditure_by_function"))
+def _classes(doc):
+    leaves = _leaves(doc.get("expenditure_by_function", fund="all", line_type="item"), "function_code")
+    if not leaves:
+        return
+    by_class = defaultdict(list)
+    for r in leaves:
+        by_class[r["function_code"][:3]].append(r)
+    printed = {r["function_code"]: r for r in doc.get("income_expenditure_summary", side="expenditure")
+               if r["function_code"]}
+    for code in sorted(set(by_class) | {c for c, r in printed.items() if r["amount"] is not None}):
+        row, parts = printed.get(code), by_class.get(code, [])
+        yield Comparison(f"类 {code}", total(p["total"] for p in parts),
+                         row["amount"] if row else None, tol(parts + [row], len(parts)), "1, 3")
+
+
+@rule("summary_income_matches_sources", "表一本年收入合计 = 表二本年收入合计",
+      "Table 1's income this year equals table 2's", ("income_expenditure_summary", "income_by_source"))
+def _income_sources(doc):
+    t1, t2 = _summary(doc, "income", "current_income_total"), doc.one("income_by_source", line_type="total")
+    if t1 and t2:
+        yield Comparison("本年收入合计", t1["amount"], t2["current_total"], tol([t1, t2], 1), "1, 2")
+
+
+@rule("appropriation_matches_general_budget", "一般公共预算财政拨款 = 一般公共预算支出表合计",
+      "The general-budget appropriation in tables 1 and 4 equals table 5's total",
+      ("income_expenditure_summary", "appropriation_summary", "expenditure_by_function"))
+def _appropriation(doc):
+    t5 = doc.one("expenditure_by_function", fund="general_public_budget", line_type="total")
+    if not t5:
+        return
+    t1 = _summary(doc, "income", "general_public_budget_appropriation")
+    if t1:
+        yield Comparison("表一 其中：财政拨款", t5["total"], t1["amount"], tol([t1, t5], 1), "1, 5")
+    t4 = doc.one("appropriation_summary", side="expenditure", item_code="current_expenditure_total")
+    if t4:
+        yield Comparison("表四 本年支出 一般公共预算", t5["total"], t4["general_public_budget"],
+                         tol([t4, t5], 1), "4, 5")
+
+
+# --- line tables -------------------------------------------------------------------------
+
+LINE_TABLES = {  # resource: (code field for the hierarchy, group-by fields)
+    "expenditure_by_function": ("function_code", ("fund",)),
+    "income_by_source": ("function_code", ()),
+    "basic_expenditure_by_economic": ("department_economic_code", ("fund",)),
+    "expenditure_by_economic": ("department_economic_code", ("scope",)),
+    "projects": (None, ()),
+    "performance_budgets": ("project_code", ("scope",)),
+}
+
+
+def _leaves(items: list[dict], code: str | None) -> list[dict]:
+    """Item rows with no printed child: 2010301 under a printed 20103 is the leaf."""
+    if not code:
+        return items
+    codes = {r[code] for r in items if r.get(code)}
+    return [r for r in items if not r.get(code) or
+            not any(c != r[code] and c.startswith(r[code]) for c in codes)]
+
+
+def _amount_keys(resource: str) -> list[str]:
+    from .registry import BY_NAME
+    return [f.name for f in BY_NAME[resource].fields if f.amount]
+
+
+def _groups(doc: Doc, resource: str) -> Iterator[tuple[str, list[dict]]]:
+    _, group_by = LINE_TABLES[resource]
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in doc.get(resource):
+        groups[tuple(r.get(g) for g in group_by)].append(r)
+    for key, rows in groups.items():
+        yield resource + "".join(f"[{k}]" for k in key if k), rows
+
+
+@rule("lines_sum_to_total", "各明细行之和 = 合计", "Item lines sum to the table's total",
+      tuple(LINE_TABLES))
+def _lines_total(doc):
+    for resource, (code, _) in LINE_TABLES.items():
+        for name, rows in _groups(doc, resource):
+            whole = next((r for r in rows if r["line_type"] == "total"), None) or \
+                next((r for r in rows if r["line_type"] == "department"), None)
+            items = _leaves([r for r in rows if r["line_type"] == "item"], code)
+            if whole is None or not items:
+                continue
+            for key in _amount_keys(resource):
+                c = _sum_check(f"{name} {key}", whole, items, key, resource)
+                if c:
+                    yield c
+
+
+@rule("units_sum_to_department", "各单位之和 = 部门合计（汇总部门）",
+      "Budget units add up to their department, and the department to the total",
+      tuple(LINE_TABLES))
+def _units(doc):
+    for resource in LINE_TABLES:
+        for name, rows in _groups(doc, resource):
+            total_row = next((r for r in rows if r["line_type"] == "total"), None)
+            depts = [r for r in rows if r["line_type"] == "department"]
+            units = [r for r in rows if r["line_type"] == "unit"]
+            for whole, parts, what in ((total_row, depts, "departments"), (depts[0] if depts else None, units, "units")):
+                if whole is None or not parts:
+                    continue
+                for key in _amount_keys(resource):
+                    c = _sum_check(f"{name} {what} {key}", whole, parts, key, resource)
+                    if c:
+                        yield c
+
+
+@rule("code_hierarchy", "类 = Σ款，款 = Σ项（表中印有上级行时）",
+      "Printed parent codes equal the sum of their children (类 = Σ款, 款 = Σ项)",
+      ("expenditure_by_function", "income_by_source", "basic_expenditure_by_economic",
+       "expenditure_by_economic"))
+def _hierarchy(doc):
+    for resource, (code, _) in LINE_TABLES.items():
+        if code not in ("function_code", "department_economic_code"):
+            continue
+        for name, rows in _groups(doc, resource):
+            items = [r for r in rows if r["line_type"] == "item" and r.get(code)]
+            for parent in items:
+                children = [r for r in items if len(r[code]) == len(parent[code]) + 2
+                            and r[code].startswith(parent[code])]
+                if not children:
+                    continue
+                for key in _amount_keys(resource):
+                    c = _sum_check(f"{name} {parent[code]} {key}", parent, children, key, resource)
+                    if c:
+                        yield c
+
+
+ROW_IDENTITIES = {
+    "expenditure_by_function": [("total", ("basic", "project", "reserve", "carry_forward")),
+                                ("basic", ("basic_wages", "basic_family", "basic_goods_services", "basic_capital")),
+                                ("project", ("project_operating", "project_specific"))],
+    "basic_expenditure_by_economic": [("total", ("personnel", "public"))],
+    "three_public_expenses": [("total", ("travel_abroad", "vehicles", "reception")),
+                              ("vehicles", ("vehicle_purchase", "vehicle_operation"))],
+    "income_by_source": [("total", ("current_total", "carryover_total"))],
+}
+
+
+@rule("row_parts", "合计 = 基本支出 + 项目支出；基本支出 = 四项之和；项目支出 = 两类之和；“三公”合计 = 各项之和",
+      "Within each row: total = basic + project; basic = its four parts; project = its two "
+      "types; 三公 total = its parts; vehicles = purchase + running",
+      tuple(ROW_IDENTITIES))
+def _row_parts(doc):
+    for resource, identities in ROW_IDENTITIES.items():
+        for r in doc.get(resource):
+            where = r.get("function_code") or r.get("department_economic_code") or r.get("unit_code") \
+                or r["line_type"]
+            for whole, parts in identities:
+                values = [r.get(p) for p in parts]
+                if r.get(whole) is None and all(v is None for v in values):
+                    continue
+                if all(v is None for v in values) and whole == "total":
+                    continue  # only a total printed: nothing to add up
+                present = sum(v is not None for v in values)
+                yield Comparison(f"{resource}[{r.get('fund') or ''}] {where} {whole}",
+                                 total(values), r.get(whole), tol([r], present), resource)
+
+
+@rule("basic_matches_economic", "表五基本支出 = 表六合计（人员经费、公用经费）",
+      "Table 5's basic spending equals table 6's total, personnel and public costs",
+      ("expenditure_by_function", "basic_expenditure_by_economic"))
+def _basic_economic(doc):
+    t5 = doc.one("expenditure_by_function", fund="general_public_budget", line_type="total")
+    t6 = doc.one("basic_expenditure_by_economic", fund="general_public_budget", line_type="total")
+    if t5 and t6:
+        yield Comparison("基本支出", t5["basic"], t6["total"], tol([t5, t6], 1), "5, 6")
+        yield Comparison("人员经费", total([t5["basic_wages"], t5["basic_family"]]), t6["personnel"],
+                         tol([t5, t6], 2), "5, 6")
+        yield Comparison("公用经费", total([t5["basic_goods_services"], t5["basic_capital"]]),
+                         t6["public"], tol([t5, t6], 2), "5, 6")
+
+
+@rule("projects_match_expenditure", "项目支出表合计 = 支出总表项目支出",
+      "Table 11's projects add up to table 3's project spending", ("projects", "expenditure_by_function"))
+def _projects(doc):
+    t3 = doc.one("expenditure_by_function", fund="all", line_type="total")
+    items = doc.get("projects", line_type="item")
+    if t3 and items:
+        yield Comparison("项目支出", t3["project"], total(p["total"] for p in items),
+                         tol(items + [t3], len(items)), "3, 11")
+
+
+@rule("performance_matches_projects", "绩效目标表项目金额 = 项目支出表",
+      "Each project's amount in the performance table equals table 11",
+      ("performance_budgets", "projects"))
+def _performance(doc):
+    projects = {label(p["project_name"]): p for p in doc.get("projects", line_type="item")}
+    if not projects:
+        return
+    for p in doc.get("performance_budgets", scope="project", line_type="item"):
+        match = projects.get(label(p["name"]))
+        yield Comparison(f"{p['project_code']} {p['name']}", match["total"] if match else None,
+                         p["total"], tol([p, match], 1), "11, 13")
+
+
+@rule("empty_table_note", "空表须有说明，且非空表不得带空表说明",
+      "An empty table carries a note saying so; a table with data carries no such note",
+      ("document_tables",), tolerance="exact")
+def _empty_notes(doc):
+    tpl = templates.load()
+    says_empty, conditional = tpl.pattern("empty_table_note"), tpl.pattern("conditional_empty_note")
+    subjects = tpl.raw["note_subjects"]
+    for t in doc.tables:
+        claims = [n for n in t.notes if says_empty.search(n) and not conditional.search(n)]
+        if t.empty:
+            ok = bool(claims) or any(conditional.search(n) for n in t.notes)
+            yield Comparison(f"{t.title}: empty, a note says so", Decimal(1), Decimal(int(ok)),
+                             Decimal(0), "", "flag")
+        elif claims:
+            yield Comparison(f"{t.title}: has data, a note says it is empty", Decimal(0),
+                             Decimal(1), Decimal(0), "", "flag")
+        title = label(t.title)
+        for n in claims:  # a note naming what another table covers
+            wrong = [s for s in subjects if s in n and s not in title]
+            if wrong:
+                yield Comparison(f"{t.title}: note is about {wrong[0]}", Decimal(0), Decimal(1),
+                                 Decimal(0), "", "flag")
+
+
+@rule("amount_precision", "金额精度不超过表格单位的两位小数", "Amounts have at most two decimals "
+      "of the unit their table prints", tuple(LINE_TABLES) + ("three_public_expenses",), tolerance="exact")
+def _precision(doc):
+    found = False
+    for resource, rows in doc.rows.items():
+        keys = _amount_keys(resource)
+        for r in rows:
+            factor = UNIT_FACTORS.get(r.get("source_unit") or "万元", 1)
+            for key in keys:
+                v = r.get(key)
+                if v is not None and (v / factor) != (v / factor).quantize(CENT):
+                    found = printed = v / factor
+                    yield Comparison(f"{r['source_table']} {key} printed {printed.normalize()}",
+                                     printed.quantize(CENT) * factor, v, Decimal(0), resource)
+    if not found and any(doc.rows.values()):
+        yield Comparison("every amount", Decimal(0), Decimal(0), Decimal(0), "", "flag")
+
+
+# --- the narrative (情况说明) -------------------------------------------------------------
+
+def narrative(doc: Doc) -> list[str]:
+    """The text outside tables as paragraphs: a line not ending a sentence is joined to the
+    next (a paragraph wrapped over lines or pages)."""
+    paragraphs, current = [], ""
+    for line in doc.extraction.document.text().split("\n"):
+        current += clean(line)
+        if re.search(r"[。；;：:]$", current) or not line.strip():
+            paragraphs.append(current)
+            current = ""
+    return [p for p in paragraphs + [current] if p]
+
+
+def _stated(doc: Doc, key: str) -> tuple[Decimal, str] | None:
+    """The first figure the narrative states for `key` (templates.yml narrative.figures)."""
+    pattern = re.compile(templates.load().raw["narrative"]["figures"][key])
+    for paragraph in narrative(doc):
+        m = pattern.search(paragraph)
+        if m:
+            return Decimal(m.group("v").replace(",", "")) * UNIT_FACTORS["万元"], m.group(0)
+    return None
+
+
+NARRATIVE_FIGURES = {
+    "income_total": lambda d: (_summary(d, "income", "income_total") or {}).get("amount"),
+    "expenditure_total": lambda d: (_summary(d, "expenditure", "expenditure_total") or {}).get("amount"),
+    "basic": lambda d: (d.one("expenditure_by_function", fund="all", line_type="total") or {}).get("basic"),
+    "project": lambda d: (d.one("expenditure_by_function", fund="all", line_type="total") or {}).get("project"),
+    "three_public": lambda d: (d.one("three_public_expenses", line_type="total") or {}).get("total")
+    if d.one("three_public_expenses", line_type="total") else (Decimal(0) if d.has("three_public_expenses") else None),
+    "administrative_operating": lambda d: (d.one("three_public_expenses", line_type="total") or {}).get("administrative_operating")
+    or (d.one("expenditure_by_economic", scope="administrative_operating", line_type="total") or {}).get("total"),
+    "procurement_total": lambda d: (d.one("government_procurement", line_type="total") or {}).get("amount"),
+}
+
+
+@rule("narrative_figures", "情况说明所述金额 = 表格", "Figures stated in the narrative equal the tables",
+      ("narrative",) + ("income_expenditure_summary", "expenditure_by_function", "three_public_expenses"))
+def _narrative_figures(doc):
+    for key, from_tables in NARRATIVE_FIGURES.items():
+        stated, actual = _stated(doc, key), from_tables(doc)
+        if stated is None or actual is None:
+            continue
+        yield Comparison(f"{key}: {stated[1]}", actual, stated[0], tol([], 1), "narrative")
+    parts = [_stated(doc, k) for k in ("procurement_goods", "procurement_works", "procurement_services")]
+    whole = _stated(doc, "procurement_total")
+    if whole and all(parts):
+        yield Comparison("政府采购 = 货物 + 工程 + 服务", total(p[0] for p in parts), whole[0],
+                         tol([], 3), "narrative")
+
+
+_CHANGE = re.compile(r"(?P<dir>增加|减少|下降|降低|增长)\s*(?P<delta>[\d,.]+)\s*万元\s*[,，]?\s*"
+                     r"(?:增长|下降|降低|减少|增幅|降幅)?\s*(?P<pct>[\d.]+)\s*%")
+_SHARE = re.compile(r"(?P<v>[\d,.]+)\s*万元\s*[,，]\s*占\s*(?P<pct>[\d.]+)\s*%")
+_FIGURE = re.compile(r"(?P<v>\d[\d,]*(?:\.\d+)?)\s*万元")
+
+
+@rule("narrative_percentages", "情况说明的增减率与占比可由其自身数字复算",
+      "The narrative's year-on-year changes and shares recompute from its own figures",
+      ("narrative",), tolerance="0.01 percentage points")
+def _narrative_percentages(doc):
+    for paragraph in narrative(doc):
+        for m in _CHANGE.finditer(paragraph):
+            delta, pct = Decimal(m.group("delta").replace(",", "")), Decimal(m.group("pct"))
+            down = m.group("dir") in ("减少", "下降", "降低")
+            before = [Decimal(f.group("v").replace(",", "")) for f in _FIGURE.finditer(paragraph[:m.start()])]
+            candidates = [(x + delta if down else x - delta) for x in reversed(before)]
+            recomputed = [delta / p * 100 for p in candidates if p > 0]
+            best = min(recomputed, key=lambda r: abs(r - pct), default=None)
+            if best is None and delta == 0:
+                best = Decimal(0)
+            if best is not None:
+                yield Comparison(m.group(0), best.quantize(CENT), pct, CENT, "narrative", "percent")
+        for m in _SHARE.finditer(paragraph):
+            part, pct = Decimal(m.group("v").replace(",", "")), Decimal(m.group("pct"))
+            before = [Decimal(f.group("v").replace(",", "")) for f in _FIGURE.finditer(paragraph[:m.start()])]
+            shares = [part / t * 100 for t in before if t >= part and t > 0]
+            best = min(shares, key=lambda r: abs(r - pct), default=None)
+            if best is not None:
+                yield Comparison(m.group(0), best.quantize(CENT), pct, CENT, "narrative", "percent")
+
+
+# --- running the rules ---------------------------------------------------------------------
+
+def run_checks(document_id: str, extraction: Extraction,
+               acknowledged: list[Acknowledgement] = ()) -> list[dict]:
+    """Evaluate every rule on one document -> rows of the `checks` table."""
+    doc = Doc(extraction)
+    out = []
+    for r in RULES:
+        comparisons = list(r.check(doc))
+        if not comparisons:
+            out.append({"document_id": document_id, "rule": r.id, "subject": "",
+                        "unit": None, "expected": None, "actual": None, "difference": None,
+                        "tolerance": None, "status": "not_applicable", "acknowledged": None})
+            continue
+        for c in comparisons:
+            status = "pass" if c.passed else "fail"
+            ack = next((a for a in acknowledged if a.rule == r.id and
+                        (not a.subject or a.subject in c.subject)), None) if status == "fail" else None
+            out.append({"document_id": document_id, "rule": r.id, "subject": c.subject,
+                        "unit": c.unit, "expected": c.expected, "actual": c.actual, "difference": c.difference,
+                        "tolerance": c.tolerance, "status": status,
+                        "acknowledged": ack.explanation if ack else None})
+    _number_subjects(out)
+    return out
+
+
+def _number_subjects(rows: list[dict]) -> None:
+    """Make (rule, subject) unique within a document by numbering repeats."""
+    seen: dict[tuple, int] = defaultdict(int)
+    for r in rows:
+        key = (r["rule"], r["subject"])
+        seen[key] += 1
+        if seen[key] > 1:
+            r["subject"] = f"{r['subject']} #{seen[key]}"
+
+
+def rule_rows() -> list[dict]:
+    """Rows of the `check_rules` table."""
+    return [{"rule": r.id, "description_zh": r.zh, "description_en": r.en,
+             "tables": ", ".join(r.tables), "tolerance": r.tolerance} for r in RULES]
+
+
+def unacknowledged_failures(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["status"] == "fail" and not r["acknowledged"]]
+
+
+def report(document_id: str, rows: list[dict]) -> str:
+    """A readable per-document report of the checks."""
+    counts = defaultdict(int)
+    for r in rows:
+        counts["acknowledged" if r["acknowledged"] else r["status"]] += 1
+    lines = [f"{document_id}: {counts['pass']} passed, {counts['fail']} failed, "
+             f"{counts['acknowledged']} acknowledged publisher errors, "
+             f"{counts['not_applicable']} rules not applicable"]
+    for r in rows:
+        if r["status"] != "fail":
+            continue
+        tag = "ACKNOWLEDGED" if r["acknowledged"] else "FAIL"
+        lines.append(f"  {tag} {r['rule']}: {r['subject']}: expected {_fmt(r['expected'])}, "
+                     f"printed {_fmt(r['actual'])} (difference {_fmt(r['difference'])})")
+        if r["acknowledged"]:
+            lines.append(f"      publisher error: {r['acknowledged']}")
+    na = sorted({r["rule"] for r in rows if r["status"] == "not_applicable"})
+    if na:
+        lines.append(f"  not applicable (tables absent): {', '.join(na)}")
+    return "\n".join(lines)
+
+
+def _fmt(v: Decimal | None) -> str:
+    return "blank" if v is None else format(v.normalize(), "f")
