@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import templates
-from .model import Document, Grid, TextBlock
+from .model import Cell, Document, Grid, TextBlock
 from .templates import Kind
 from .values import clean, label, looks_like_data, looks_numeric
 
@@ -172,32 +172,36 @@ def _same_header(a: list[str], b: list[str]) -> bool:
 
 
 def _append(table: Table, grid: Grid) -> None:
-    """Continue `table` with `grid` (a page break): drop a repeated header, and join a cell
-    split over the break into the row above it."""
+    """Continue `table` with `grid` (a page break): drop a repeated header, join a cell split
+    over the break into the row above it, and keep every merged cell of both grids."""
     head = table.header_rows()
     rows = grid.rows()
-    pages = [grid.page_of_row(i) for i in range(len(rows))]
     skip = 0
     while skip < len(rows) and skip < len(head) and _same_header(rows[skip], head[skip]):
         skip += 1
-    if skip == 0 and not is_body_row(rows[0]) and len(head) and count_header_rows(grid) == len(head):
+    if skip == 0 and rows and not is_body_row(rows[0]) and head \
+            and count_header_rows(grid) == len(head):
         skip = len(head)  # a repeated header whose labels wrap differently
-    rows, pages = rows[skip:], pages[skip:]
-    merged = table.grid.rows()
-    merged_pages = [table.grid.page_of_row(i) for i in range(len(merged))]
-    if rows and merged and table.kind.layout in ("lines", "summary") \
-            and _is_split_remainder(rows[0], merged[-1]):
-        merged[-1] = [(a or "") + (b or "") for a, b in zip(merged[-1], rows[0])] \
-            + merged[-1][len(rows[0]):]
-        rows, pages = rows[1:], pages[1:]
-    width = max(len(merged[0]) if merged else 0, max((len(r) for r in rows), default=0))
-    all_rows = [r + [""] * (width - len(r)) for r in merged + rows]
-    new = Grid.from_rows(all_rows, table.grid.page, table.grid.line)
-    new.row_pages = merged_pages + pages
-    # keep the first grid's merged header cells
-    new.cells = [c for c in table.grid.cells if c.row < table.n_header] + \
-                [c for c in new.cells if c.row >= table.n_header]
-    table.grid = new
+    old = table.grid
+    cells = list(old.cells)
+    if skip < len(rows) and old.n_rows and table.kind.layout in ("lines", "summary") \
+            and _is_split_remainder(rows[skip], old.rows()[-1]):
+        owner = old.span_owner()
+        last = old.n_rows - 1
+        for col, text in enumerate(rows[skip]):
+            target = owner.get((last, col)) or next(
+                (c for c in cells if c.row == last and c.col == col), None)
+            if text and target is not None:
+                target.text += text
+            elif text:
+                cells.append(Cell(last, col, text))
+        skip += 1
+    offset = old.n_rows - skip
+    cells += [Cell(c.row + offset, c.col, c.text, c.rowspan, c.colspan)
+              for c in grid.cells if c.row >= skip]
+    pages = [grid.page_of_row(i) for i in range(skip, grid.n_rows)]
+    table.grid = Grid(cells, old.n_rows + grid.n_rows - skip, max(old.n_cols, grid.n_cols),
+                      old.page, [old.page_of_row(i) for i in range(old.n_rows)] + pages, old.line)
     table.parts += 1
 
 
