@@ -342,7 +342,7 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     paths = header_paths(table.grid, table.n_header)
     blocks: list[dict] = []  # {side, item: col, amounts: {col: key}}
     for c, path in enumerate(paths):
-        side = next((s for s, rx in sides if path and rx.search(path[0])), None)
+        side = next((s for s, rx in sides if any(rx.search(p) for p in path[:-1] or path)), None)
         if side is None:
             continue
         if not blocks or blocks[-1]["side"] != side or (path and item_label.search(path[-1])
@@ -361,15 +361,16 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
         raise table_error(ctx, table, "cannot find the item/amount columns of this summary "
                           f"table (header: {paths})")
     unit = table_unit(table, ctx)
-    items = summary["items"]
-    classes = function_class_names()
+    owner = table.grid.span_owner()
     out = []
-    for block in blocks:
+    for n, block in enumerate(blocks):
         parents: list[tuple[int, str]] = []
         for i, row in table.body():
+            cell = owner.get((i, block["item"]))
+            if cell is not None and cell.col < block["item"]:
+                continue  # a label spanning from an earlier block: read there
             text = clean(row[block["item"]]) if block["item"] < len(row) else ""
-            amounts = {key: _amount(table, ctx, row[c] if c < len(row) else "", unit, i)
-                       for c, key in block["amounts"].items()}
+            amounts = _block_amounts(table, ctx, blocks, n, i, row, unit, cell)
             if not text:
                 if any(v is not None for v in amounts.values()):
                     raise table_error(ctx, table, "an amount with no item name beside it", i)
@@ -383,14 +384,8 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
                 parents.append((level, item))
             elif not level:
                 parents = []
-            code = next((k for k, rx in items.get(block["side"], {}).items()
-                         if re.search(rx, item)), None)
-            if block["side"] == "income" and code == "appropriation" and parent:
-                code = f"{_item_code_of(parent, items['income']) or 'income'}_appropriation"
-            fc = classes.get(_class_key(item)) if block["side"] == "expenditure" and level else None
             record = {"side": block["side"], "parent_item": parent, "item": item,
-                      "item_code": code or (f"function_class_{fc}" if fc else None),
-                      "function_code": fc}
+                      **_summary_codes(block["side"], item, parent, level)}
             if table.kind.resource == "income_expenditure_summary":
                 record["amount"] = next(iter(amounts.values()), None)
             else:
@@ -398,6 +393,34 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
             record.update(_provenance(table, ctx, i, unit))
             out.append(record)
     return out
+
+
+def _block_amounts(table, ctx, blocks, n, i, row, unit, cell) -> dict:
+    """A block's amounts on row i. When the item label is a merged cell running over the
+    next blocks (当年支出小计 across 功能分类 and 支出用途), its amount is printed in the last
+    block it covers."""
+    def read(block):
+        return {key: _amount(table, ctx, row[c] if c < len(row) else "", unit, i)
+                for c, key in block["amounts"].items()}
+    amounts = read(blocks[n])
+    if cell is not None and all(v is None for v in amounts.values()):
+        end = cell.col + cell.colspan
+        for later in blocks[n + 1:]:
+            if later["item"] < end:
+                values = read(later)
+                if any(v is not None for v in values.values()):
+                    amounts = {k: values.get(k) for k in amounts} or values
+    return amounts
+
+
+def _summary_codes(side: str, item: str, parent: str | None, level: int) -> dict:
+    """Standard identifiers of a summary line: item_code and, for a function class, its code."""
+    patterns = templates.load().raw["summary"]["items"]
+    code = _item_code_of(item, patterns.get(side, {}))
+    if code == "appropriation" and parent:  # 其中：财政拨款 under 一般公共预算
+        code = f"{_item_code_of(parent, patterns[side]) or side}_appropriation"
+    fc = function_class_names().get(_class_key(item)) if side == "expenditure" and level else None
+    return {"item_code": code or (f"function_class_{fc}" if fc else None), "function_code": fc}
 
 
 def _item_code_of(item: str, patterns: dict) -> str | None:
