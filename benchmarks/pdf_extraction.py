@@ -1,7 +1,7 @@
 """Seconds per page: read_pdf vs pdfplumber's extract_words() and extract_tables() on every page.
 
 Run from the repository root: python benchmarks/pdf_extraction.py [PDF ...]
-(default: the two real PDFs in tests/fixtures/real-pdfs). Each figure is the best of
+(default: the two real PDFs in sources/). Each figure is the best of
 --repeat runs, each run opening the file afresh so no parse is cached.
 """
 from __future__ import annotations
@@ -18,9 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.pdf_reader import read_pdf  # noqa: E402
 
-FIXTURES = ROOT / "tests" / "fixtures" / "real-pdfs"
-DEFAULT_PDFS = [FIXTURES / "sh-putuo-sifaju-2026-budget.pdf",
-                FIXTURES / "js-renda-bangongting-2017-budget.pdf"]
+DEFAULT_PDFS = [ROOT / "sources" / "sh-putuo-sifaju-2026-budget" / "document.pdf",
+                ROOT / "sources" / "js-renda-bangongting-2017-budget" / "document.pdf"]
 
 
 def every_page(method: str):

@@ -78,6 +78,11 @@ class Doc:
         rows = self.get(resource, **where)
         return rows[0] if rows else None
 
+    def printed(self, resource: str, key: str, source_table: str | None = None) -> bool:
+        """Whether a table printed column `key` at all (some row has a value in it)."""
+        return any(r.get(key) is not None for r in self.rows.get(resource, [])
+                   if source_table is None or r["source_table"] == source_table)
+
     def has(self, resource: str, **attrs) -> bool:
         """Whether the document printed a table feeding `resource` (even an empty one)."""
         return any(t.resource == resource and all(_kind_attr(t.kind, k) == v for k, v in attrs.items())
@@ -167,7 +172,7 @@ def _classes(doc):
       "Table 1's income this year equals table 2's", ("income_expenditure_summary", "income_by_source"))
 def _income_sources(doc):
     t1, t2 = _summary(doc, "income", "current_income_total"), doc.one("income_by_source", line_type="total")
-    if t1 and t2:
+    if t1 and t2 and doc.printed("income_by_source", "current_total"):
         yield Comparison("本年收入合计", t1["amount"], t2["current_total"], tol([t1, t2], 1), "1, 2")
 
 
@@ -277,32 +282,22 @@ def _hierarchy(doc):
                         yield c
 
 
-ROW_IDENTITIES = {
-    "expenditure_by_function": [("total", ("basic", "project", "reserve", "carry_forward")),
-                                ("basic", ("basic_wages", "basic_family", "basic_goods_services", "basic_capital")),
-                                ("project", ("project_operating", "project_specific"))],
-    "basic_expenditure_by_economic": [("total", ("personnel", "public"))],
-    "three_public_expenses": [("total", ("travel_abroad", "vehicles", "reception")),
-                              ("vehicles", ("vehicle_purchase", "vehicle_operation"))],
-    "income_by_source": [("total", ("current_total", "carryover_total"))],
-}
-
-
 @rule("row_parts", "合计 = 基本支出 + 项目支出；基本支出 = 四项之和；项目支出 = 两类之和；“三公”合计 = 各项之和",
       "Within each row: total = basic + project; basic = its four parts; project = its two "
       "types; 三公 total = its parts; vehicles = purchase + running",
-      tuple(ROW_IDENTITIES))
+      ("expenditure_by_function", "income_by_source", "basic_expenditure_by_economic",
+       "three_public_expenses", "projects"))
 def _row_parts(doc):
-    for resource, identities in ROW_IDENTITIES.items():
+    for resource, identities in templates.load().raw["row_identities"].items():
         for r in doc.get(resource):
             where = r.get("function_code") or r.get("department_economic_code") or r.get("unit_code") \
                 or r["line_type"]
             for whole, parts in identities:
                 values = [r.get(p) for p in parts]
-                if r.get(whole) is None and all(v is None for v in values):
-                    continue
-                if all(v is None for v in values) and whole == "total":
-                    continue  # only a total printed: nothing to add up
+                if all(v is None for v in values):
+                    continue  # no parts printed: nothing to add up
+                if r.get(whole) is None and not doc.printed(resource, whole, r["source_table"]):
+                    continue  # the table has no such column
                 present = sum(v is not None for v in values)
                 yield Comparison(f"{resource}[{r.get('fund') or ''}] {where} {whole}",
                                  total(values), r.get(whole), tol([r], present), resource)
@@ -314,12 +309,15 @@ def _row_parts(doc):
 def _basic_economic(doc):
     t5 = doc.one("expenditure_by_function", fund="general_public_budget", line_type="total")
     t6 = doc.one("basic_expenditure_by_economic", fund="general_public_budget", line_type="total")
-    if t5 and t6:
-        yield Comparison("基本支出", t5["basic"], t6["total"], tol([t5, t6], 1), "5, 6")
-        yield Comparison("人员经费", total([t5["basic_wages"], t5["basic_family"]]), t6["personnel"],
-                         tol([t5, t6], 2), "5, 6")
-        yield Comparison("公用经费", total([t5["basic_goods_services"], t5["basic_capital"]]),
-                         t6["public"], tol([t5, t6], 2), "5, 6")
+    if not (t5 and t6):
+        return
+    pairs = (("基本支出", ("basic",), "total"), ("人员经费", ("basic_wages", "basic_family"), "personnel"),
+             ("公用经费", ("basic_goods_services", "basic_capital"), "public"))
+    for subject, t5_keys, t6_key in pairs:
+        if any(doc.printed("expenditure_by_function", k, t5["source_table"]) for k in t5_keys) \
+                and doc.printed("basic_expenditure_by_economic", t6_key, t6["source_table"]):
+            yield Comparison(subject, total(t5[k] for k in t5_keys), t6[t6_key],
+                             tol([t5, t6], len(t5_keys)), "5, 6")
 
 
 @rule("projects_match_expenditure", "项目支出表合计 = 支出总表项目支出",

@@ -281,6 +281,8 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
     resource = table.kind.resource
     if is_empty(table):
         return []
+    if _is_label_list(table):
+        return normalize_label_list(table, ctx)
     mapping = choose_line_layout(table, ctx, list(siblings))
     _warn_unpublished_columns(table, ctx, mapping)
     unit = table_unit(table, ctx)
@@ -295,7 +297,7 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
         record.update(_lines_identity(resource, cells, ctx))
         if record["line_type"] in ("department", "unit"):
             current_unit = record["unit_code"]
-        elif record["line_type"] == "item" and not record.get("unit_code"):
+        elif record["line_type"] == "item" and current_unit and not record.get("unit_code"):
             record["unit_code"] = current_unit
         amounts = {k: _amount(table, ctx, cells[k], unit, i) for k in cells if k in amount_fields}
         if record["line_type"] == "total" and all(v is None for v in amounts.values()):
@@ -303,7 +305,71 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
         record.update(amounts)
         record.update(_provenance(table, ctx, i, unit))
         out.append(record)
+    if resource == "government_procurement":
+        _fill_procurement(out)
     return out
+
+
+def _fill_procurement(rows: list[dict]) -> None:
+    """Procurement rows are a hierarchy printed once: a category row (一、货物A), programme
+    rows (专项 with its 经济科目), then item rows. Give every row its level and context."""
+    context: dict = {}
+    for r in rows:
+        if r["line_type"] == "total":
+            continue
+        if r.get("category"):
+            r["level"] = "category"
+            r["category"] = split_numbering(r["category"])[1]
+            context = {"category": r["category"]}
+        elif r.get("project_name"):
+            r["level"] = "programme"
+            context = {"category": context.get("category"), "project_name": r["project_name"],
+                       "economic_name": r.get("economic_name")}
+        else:
+            r["level"] = "item"
+        for key, value in context.items():
+            r[key] = r.get(key) or value
+
+
+def _is_label_list(table: Table) -> bool:
+    """A table printed as labelled amounts (项目名称 | 金额) rather than one column per field."""
+    spec = templates.load().raw["label_lists"]
+    if table.kind.resource not in spec:
+        return False
+    leaves = [p[-1] for p in header_paths(table.grid, table.n_header) if p]
+    return bool(leaves) and re.match(spec["amount"], leaves[-1]) is not None and \
+        all(re.match(spec["item"], leaf) for leaf in leaves[:-1])
+
+
+def normalize_label_list(table: Table, ctx: Context) -> list[dict]:
+    """A label list -> the table's total row: each body row's labels (a merged category
+    cell, then the item) name one field, its last cell holds the amount."""
+    specs = templates.load().specs("label_lists", table.kind.resource)
+    unit = table_unit(table, ctx)
+    owner = table.grid.span_owner()
+    record: dict = {"line_type": "total"}
+    first = None
+    for i, row in table.body():
+        labels = []
+        for c in range(len(row) - 1):
+            cell = owner.get((i, c))
+            text = label(cell.text if cell is not None else row[c])
+            if text and (not labels or labels[-1] != text):
+                labels.append(text)
+        if not labels:
+            continue
+        key = next((s.key for s in specs if s.matches(labels)), None)
+        value = _amount(table, ctx, row[-1], unit, i)
+        if key is None:
+            if value is not None:
+                raise table_error(ctx, table, f"line {'/'.join(labels)!r} is not a known item; "
+                                  "add it to label_lists in pipeline/templates.yml", i)
+            ctx.warnings.append(f"{table.title} ({table.where}): line {'/'.join(labels)} not published (blank)")
+            continue
+        record[key] = value
+        first = i if first is None else first
+    record.update(_provenance(table, ctx, first if first is not None else table.n_header, unit))
+    return [record]
 
 
 @lru_cache(maxsize=1)
@@ -432,6 +498,9 @@ def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
     tpl = templates.load()
     paths = header_paths(table.grid, table.n_header)
     mapping = map_columns(paths, tpl.specs("form_row", table.kind.resource))
+    if "grand_total" in mapping.values() and "total" not in mapping.values():
+        # a lone 合计 is the table's own total unless another column holds the 三公 total
+        mapping = {c: "total" if k == "grand_total" else k for c, k in mapping.items()}
     _check_unmapped(table, ctx, paths, mapping)
     unit = table_unit(table, ctx)
     out = []

@@ -15,6 +15,7 @@ from .templates import Kind
 from .values import clean, label, looks_like_data, looks_numeric
 
 MAX_TITLE_LENGTH = 60
+MAX_NOTE_LENGTH = 40  # an unmarked line this short saying 无…支出 is a table's note
 TITLE_LOOKBACK = 6  # text blocks looked at above a grid for its title
 
 
@@ -131,14 +132,22 @@ def _title_of(blocks: list[TextBlock]) -> tuple[TextBlock | None, Kind | None, s
             continue
         if len(t) > MAX_TITLE_LENGTH:
             break
-        joined = clean(blocks[i].text + blocks[i + 1].text) if i + 1 < len(blocks) else t
-        for text in (t, joined):
+        wrapped = [clean(blocks[i - 1].text + blocks[i].text)] if i > 0 else []
+        for text in [t] + wrapped:  # a title may wrap onto a second line
             kind = tpl.kind_for_title(text)
             if kind is not None:
                 return blocks[i], kind, text
         if re.search(r"表$", label(t)):
             return blocks[i], None, t
     return None, None, ""
+
+
+def _is_note(text: str) -> bool:
+    """A note printed with a table: 注：…, or a short line such as (无政府性基金支出)."""
+    tpl = templates.load()
+    t = clean(text)
+    return bool(tpl.pattern("note_line").match(t)
+                or len(t) <= MAX_NOTE_LENGTH and tpl.pattern("empty_table_note").search(t))
 
 
 def _is_auxiliary(text: str) -> bool:
@@ -236,7 +245,7 @@ def recognize(doc: Document) -> Recognition:
         if dept:
             departments.append(dept)
         unit = _unit_of(blocks)
-        notes_before = [clean(b.text) for b in blocks if tpl.pattern("note_line").match(clean(b.text))]
+        notes_before = [clean(b.text) for b in blocks if _is_note(b.text)]
         if previous is not None:
             previous.notes.extend(notes_before)
         continuation = previous is not None and (
@@ -266,5 +275,5 @@ def recognize(doc: Document) -> Recognition:
             previous = None
         blocks = []
     if previous is not None:
-        previous.notes.extend(clean(b.text) for b in blocks if tpl.pattern("note_line").match(clean(b.text)))
+        previous.notes.extend(clean(b.text) for b in blocks if _is_note(b.text))
     return Recognition(tables, unplaced, departments, warnings)

@@ -139,6 +139,8 @@ DOCUMENTS = Table(
         Field("consolidated", "boolean", "是否汇总",
               "True for a consolidated (汇总) department covering several budget units"),
         text("source_url", "来源网址", "Where the department published it"),
+        text("retrieved_from", "获取网址",
+             "Where the project got the file when not from the publisher (e.g. a mirror)"),
         text("published_date", "发布日期", "Publication date (YYYY, YYYY-MM or YYYY-MM-DD)",
              pattern=r"^\d{4}(-\d{2}){0,2}$"),
         text("source_format", "来源格式", "pdf, or transcript when only a transcript is held",
@@ -271,6 +273,9 @@ INCOME_SOURCES = (
     ("subordinate_remittance", "附属单位上缴收入", "This year: remittances from subordinate units"),
     ("other_income", "其他收入", "This year: other income"),
     ("debt_income", "债务资金", "This year: debt financing"),
+    ("special_account_education", "专户管理教育收费", "This year: of special-account funds, education fees"),
+    ("other_non_tax_income", "其他非税收入", "This year: other non-tax revenue"),
+    ("other_funds", "其他资金", "This year: other funds, total"),
     ("carryover_total", "上年结转结余", "Carried over from last year, total"),
     ("carryover_general_public_budget", "上年结转结余：一般公共预算",
      "Carried over: general public budget"),
@@ -280,6 +285,7 @@ INCOME_SOURCES = (
     ("carryover_special_account", "上年结转结余：财政专户管理资金",
      "Carried over: special-account funds"),
     ("carryover_unit_funds", "上年结转结余：单位资金", "Carried over: the unit's own funds"),
+    ("carryover_used", "其中：动用上年结转和结余资金", "Carried over: of which used this year"),
 )
 
 INCOME_BY_SOURCE = _fact(
@@ -390,6 +396,8 @@ THREE_PUBLIC_EXPENSES = _fact(
     (
         LINE_TYPE, UNIT_CODE, text("name", "单位名称", "Unit name where the table is per unit"),
         amount("total", "“三公”经费合计", "Three public expenses, total"),
+        amount("grand_total", "合计（含会议费、培训费）",
+               "Total of the table where it also covers meetings and training (Jiangsu)"),
         amount("travel_abroad", "因公出国（境）费", "Official travel abroad"),
         amount("vehicles", "公务用车购置及运行费", "Official vehicles: purchase and running"),
         amount("vehicle_purchase", "公务用车购置费", "Official vehicles: purchase"),
@@ -493,6 +501,8 @@ GOVERNMENT_PROCUREMENT = _fact(
     "政府采购支出预算表",
     (
         LINE_TYPE,
+        text("level", "层级", "category (品目大类 subtotal), programme (专项 subtotal) or item",
+             enum=("category", "programme", "item")),
         text("category", "采购品目大类", "货物 (goods), 工程 (works) or 服务 (services), as printed"),
         text("project_name", "专项名称", "Programme the purchase belongs to"),
         text("economic_name", "经济科目", "Economic classification name"),
@@ -500,7 +510,7 @@ GOVERNMENT_PROCUREMENT = _fact(
         text("organization", "采购组织形式", "How the purchase is organized"),
         amount("amount", "金额", "Amount"),
     ),
-    ("line_type", "category", "project_name", "economic_name", "item", "organization"),
+    ("line_type", "level", "category", "project_name", "economic_name", "item", "organization"),
 )
 
 CHECK_RULES = Table(

@@ -63,6 +63,9 @@ class SourceMeta(_Strict):
     format: Literal["pdf", "transcript"]
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     published: Published = Published()
+    retrieved_from: Optional[str] = Field(None, pattern=r"^https?://\S+$",
+                                          description="Where the project got the file, if not "
+                                                      "from the publisher")
     licence: str = Field(min_length=2)
     notes: Optional[str] = None
     acknowledged: list[Acknowledgement] = []

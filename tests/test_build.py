@@ -73,11 +73,14 @@ def test_every_field_has_chinese_title_and_english_description():
 
 
 def test_published_rows_carry_provenance(package):
+    documents = {r["document_id"]: r for r in read_table(package, "documents")}
+    assert set(SEEDS) < set(documents)
     for table in TABLES:
         if "source_table" in table.field_names():
             for row in read_table(package, table.name):
-                assert row["document_id"] in SEEDS and row["source_table"]
-                assert row["source_unit"] in ("万元", "")
+                assert row["source_table"] and row["source_unit"] in ("万元", "元", "")
+                from_pdf = documents[row["document_id"]]["source_format"] == "pdf"
+                assert bool(row["source_page"]) == from_pdf, (table.name, row)
 
 
 @pytest.mark.parametrize("breakage, message", [

@@ -10,9 +10,9 @@ from pipeline.errors import ReadError
 from pipeline.model import Cell, Grid, TextBlock
 from pipeline.pdf_reader import read_pdf
 
-REAL = Path(__file__).parent / "fixtures" / "real-pdfs"
-SH_PDF = REAL / "sh-putuo-sifaju-2026-budget.pdf"
-JS_PDF = REAL / "js-renda-bangongting-2017-budget.pdf"
+SOURCES = Path(__file__).resolve().parent.parent / "sources"
+SH_PDF = SOURCES / "sh-putuo-sifaju-2026-budget" / "document.pdf"
+JS_PDF = SOURCES / "js-renda-bangongting-2017-budget" / "document.pdf"
 
 
 @pytest.fixture(scope="module")
