@@ -146,3 +146,34 @@ def test_committed_package_is_what_the_sources_build(package):
     assert built == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
     for rel in built:
         assert (committed / rel).read_bytes() == (package / rel).read_bytes(), rel
+
+
+def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
+    from test_pdf_reader import EXPECTED, GREY_SQUARE, pdf_bytes
+    real = (ROOT / "sources" / "sh-putuo-sifaju-2026-budget" / "document.pdf").read_bytes()
+    words = [(60 + 100 * c, 60 + 20 * r, text) for r, row in enumerate(EXPECTED)
+             for c, text in enumerate(row)]
+    return {
+        "truncated": (real[: len(real) // 2], "truncated or corrupt PDF"),
+        "not-a-pdf": (b"<html>not a pdf</html>", "not a PDF"),
+        "zero-pages": (pdf_bytes([]), "no pages"),
+        "scanned": (pdf_bytes([([], [], GREY_SQUARE)]),
+                    "no text layer on pages 1-1; contribute a transcript or an OCR'd PDF"),
+        "meeting-minutes": (pdf_bytes([(words, [])]), "none of the standard budget tables"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_bad_pdfs()))
+def test_bad_pdf_gets_a_specific_error_and_the_batch_goes_on(sources, tmp_path, name):
+    import hashlib as h
+    content, message = _bad_pdfs()[name]
+    folder = sources / f"bad-{name}"
+    folder.mkdir()
+    (folder / "document.pdf").write_bytes(content)
+    meta = yaml.safe_load((sources / GOOD / "source.yml").read_text(encoding="utf-8"))
+    meta.update(file="document.pdf", format="pdf", sha256=h.sha256(content).hexdigest())
+    (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.built == [GOOD]
+    assert f"bad-{name}/document.pdf" in result.failed[folder.name]
+    assert message in result.failed[folder.name]
