@@ -53,7 +53,7 @@ def main() -> None:
         with pdfplumber.open(path) as pdf:
             n_pages = len(pdf.pages)
         per_page = {m: best_time(fn, path, args.repeat) / n_pages for m, fn in methods.items()}
-        print(f"{path.parent.name + "/" + path.name:40} {n_pages:>5} "
+        print(f"{path.parent.name + '/' + path.name:40} {n_pages:>5} "
               + " ".join(f"{per_page[m]:>21.4f}" for m in methods)
               + f" {per_page['read_pdf'] / per_page['extract_words']:>10.2f}"
               + f" {per_page['read_pdf'] / per_page['extract_tables']:>11.2f}")
