@@ -30,6 +30,7 @@ from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.errors import ReadError
+from pipeline.limits import MAX_PAGES
 from pipeline.model import Cell, Document, Grid, Page, TextBlock
 
 SNAP = 3.0  # pt: rules this close are one rule; pieces of a rule this close are joined
@@ -102,6 +103,9 @@ def read_pdf(path: Path) -> Document:
             raise ReadError(path, f"truncated or corrupt PDF ({_cause(exc)})") from exc
         if not plumber_pages:
             raise ReadError(path, "PDF has no pages")
+        if len(plumber_pages) > MAX_PAGES:
+            raise ReadError(path, f"{len(plumber_pages)} pages is over the limit of {MAX_PAGES} "
+                                  "pages per document")
         pages = []
         has_text = False
         last_table = None

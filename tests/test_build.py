@@ -160,6 +160,7 @@ def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
         "scanned": (pdf_bytes([([], [], GREY_SQUARE)]),
                     "no text layer on pages 1-1; contribute a transcript or an OCR'd PDF"),
         "meeting-minutes": (pdf_bytes([(words, [])]), "none of the standard budget tables"),
+        "too-many-pages": (pdf_bytes([([], [])] * 401), "401 pages is over the limit of 400"),
     }
 
 
@@ -177,3 +178,9 @@ def test_bad_pdf_gets_a_specific_error_and_the_batch_goes_on(sources, tmp_path, 
     assert result.built == [GOOD]
     assert f"bad-{name}/document.pdf" in result.failed[folder.name]
     assert message in result.failed[folder.name]
+
+
+def test_oversized_document_is_refused_before_reading(sources, tmp_path, monkeypatch):
+    monkeypatch.setattr("pipeline.extract.MAX_DOCUMENT_BYTES", 1000)
+    result = build(sources, tmp_path / "out", progress=False)
+    assert "MiB is over the limit" in result.failed[GOOD]
