@@ -1,0 +1,543 @@
+"""The accounting checks (勾稽关系), as a contributor meets them: every rule holds on the
+seeds where the document is consistent and fails on a copy with one printed figure altered;
+the publisher's real errors in 红旗区 2022 are found and stay acknowledged; a rule whose
+tables are absent is reported as not applicable, never as passed; and the build and the
+`check` command act on the results."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import ROOT, SEEDS, SOURCES, copy_seed, read_table, yuan
+from pipeline.build import build
+from pipeline.checks import RULES, run_checks, unacknowledged_failures
+from pipeline.cli import cli
+from pipeline.extract import extract_document
+from pipeline.sources import load_source, sha256_of
+
+XINXIANG = "xinxiang-city-zwfw-2024-budget"
+HONGQI = "xinxiang-hongqi-zwfw-2022-budget"
+XUCHANG = "xuchang-city-zwfw-2024-budget"
+CONSISTENT = (XINXIANG, XUCHANG)  # 红旗区 2022 has five acknowledged publisher errors
+
+
+def wan(amount: str) -> Decimal:
+    """An amount printed in 万元, in yuan as the checks compare it: '1.50' -> 15000."""
+    return Decimal(yuan(amount))
+
+
+# --- helpers: alter a seed's transcript and run the checks on it ------------------------
+
+Edit = tuple  # (old, new) or (old, new, table title below which `old` is replaced)
+
+
+def edit(text: str, old: str, new: str, below: str | None = None) -> str:
+    """Replace one printed figure: `old` must be unique in the transcript, or, given the
+    title of a table (printed on a line of its own), the first `old` below that title."""
+    if below is None:
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+        return text.replace(old, new)
+    heading = f"\n{below}\n"
+    assert text.count(heading) == 1, f"table title {below!r} is not unique"
+    at = text.index(old, text.index(heading))
+    return text[:at] + new + text[at + len(old):]
+
+
+def without_table(text: str, title: str, next_title: str) -> str:
+    """The transcript with a whole table removed: its title line up to the next title."""
+    start = text.index(f"\n{title}\n")
+    end = text.index(f"\n{next_title}\n", start)
+    return text[:start] + text[end:]
+
+
+def transcript(seed: str, *edits: Edit) -> str:
+    text = SEEDS[seed].read_text(encoding="utf-8")
+    for e in edits:
+        text = edit(text, *e)
+    return text
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def checks(seed: str, path: Path | None = None, acknowledged=()) -> list[dict]:
+    """run_checks on a seed as printed, or on an altered copy of its transcript at `path`."""
+    meta = load_source(SOURCES / seed).meta
+    return run_checks(seed, extract_document(path or SEEDS[seed], seed, meta), acknowledged)
+
+
+def of_rule(rows: list[dict], rule: str) -> list[dict]:
+    return [r for r in rows if r["rule"] == rule]
+
+
+def the(rows: list[dict], rule: str, subject: str) -> dict:
+    found = [r for r in rows if r["rule"] == rule and r["subject"] == subject]
+    assert len(found) == 1, (subject, [r["subject"] for r in of_rule(rows, rule)])
+    return found[0]
+
+
+def failing(rows: list[dict], rule: str | None = None) -> list[tuple[str, str]]:
+    return [(r["rule"], r["subject"]) for r in rows
+            if r["status"] == "fail" and (rule is None or r["rule"] == rule)]
+
+
+@pytest.fixture(scope="module")
+def seed_checks() -> dict[str, list[dict]]:
+    """Each seed's checks with its source.yml acknowledgements, as the build runs them."""
+    out = {}
+    for seed in SEEDS:
+        source = load_source(SOURCES / seed)
+        out[seed] = checks(seed, acknowledged=source.meta.acknowledged)
+    return out
+
+
+# --- every rule on the seeds as printed ----------------------------------------------
+
+NOT_APPLICABLE = {
+    # Henan's tables print only 项-level rows (201 03 01), never the 类/款 parent lines whose
+    # sums the rule would check.
+    ("code_hierarchy", XINXIANG): "no 类/款 parent rows printed",
+    ("code_hierarchy", HONGQI): "no 类/款 parent rows printed",
+    ("code_hierarchy", XUCHANG): "no 类/款 parent rows printed",
+    # 红旗区 2022 lists 部门收入预算表 in its contents but prints no such table.
+    ("summary_income_matches_sources", HONGQI): "no 部门收入预算表 printed",
+}
+ONLY_ACKNOWLEDGED = {
+    # the one amount with a third decimal is the acknowledged 11.568 万元
+    ("amount_precision", HONGQI): "its only finding is the acknowledged 11.568",
+}
+
+
+@pytest.mark.parametrize("rule", [r.id for r in RULES])
+def test_each_rule_on_the_seeds_as_printed(seed_checks, rule):
+    for seed, rows in seed_checks.items():
+        mine = of_rule(rows, rule)
+        statuses = {r["status"] for r in mine}
+        if (rule, seed) in NOT_APPLICABLE:
+            assert [(r["status"], r["subject"], r["expected"], r["actual"]) for r in mine] == \
+                [("not_applicable", "", None, None)], (seed, NOT_APPLICABLE[rule, seed])
+        elif (rule, seed) in ONLY_ACKNOWLEDGED:
+            assert statuses == {"fail"}, (seed, ONLY_ACKNOWLEDGED[rule, seed])
+            assert all(r["acknowledged"] for r in mine)
+        else:
+            assert "pass" in statuses, (seed, "expected the rule to apply and pass")
+            assert "not_applicable" not in statuses
+        if seed in CONSISTENT:
+            assert failing(mine) == [], seed
+        assert unacknowledged_failures(mine) == [], seed
+
+
+# --- each rule fails when one printed figure is altered -------------------------------
+
+@dataclass
+class Alteration:
+    rule: str
+    seed: str
+    change: list[Edit]          # the alteration, made with a plain text replacement
+    subject: str                # the check that must now fail
+    expected: Decimal           # what the other figures imply (yuan, percent or 1/0)
+    actual: Decimal             # what the altered copy prints
+    unit: str = "yuan"
+    base: list[Edit] = field(default_factory=list)  # made before and after (still consistent)
+    name: str = ""              # tells apart several alterations for one rule
+
+    def __str__(self):
+        return f"{self.rule}-{self.name}" if self.name else self.rule
+
+
+# a 款 line 208 05 (行政事业单位养老支出) printed above its three 项 in 部门支出总体情况表, with
+# the sums of 2080501 + 2080502 + 2080505: the seeds print no parent rows, so this gives
+# code_hierarchy something to check
+PARENT_20805 = ("\n208\t05\t01\t", "\n208\t05\t\t\t行政事业单位养老支出\t118.70\t118.70\t84.85\t33.22\t0.63"
+                "\t\t\t\t\n208\t05\t01\t", "2024年部门支出总体情况表")
+
+ALTERATIONS = [
+    # 收支总体情况表: 支出总计 47,172.53 -> 47,172.63 against 收入总计 47,172.53
+    Alteration("summary_balance", XINXIANG, [("支出总计\t47,172.53", "支出总计\t47,172.63")],
+               "收入总计 / 支出总计", wan("47,172.53"), wan("47,172.63")),
+    # 收支总体情况表: 上年结转结余 40,517.38 -> 40,517.48, so 本年收入合计 6,655.15 + 结转 is
+    # 47,172.63 against the printed 收入总计 47,172.53
+    Alteration("summary_lines", XINXIANG,
+               [("上年结转结余\t40,517.38\t年终结转结余", "上年结转结余\t40,517.48\t年终结转结余")],
+               "income: 收入总计", wan("47,172.63"), wan("47,172.53")),
+    # 收支总体情况表: 卫生健康 80.07 -> 80.17; 部门支出总体情况表's 210 lines add up to 80.07
+    Alteration("summary_classes_match_expenditure", XINXIANG,
+               [("十、卫生健康\t80.07", "十、卫生健康\t80.17")], "类 210", wan("80.07"), wan("80.17")),
+    # 部门收入总体情况表: the 合计 row's 本年收入合计 6,655.15 -> 6,655.25
+    Alteration("summary_income_matches_sources", XINXIANG,
+               [("\n\t合计\t47,172.53\t6,655.15\t", "\n\t合计\t47,172.53\t6,655.25\t")],
+               "本年收入合计", wan("6,655.15"), wan("6,655.25")),
+    # 财政拨款收支总体情况表: 本年支出's 一般公共预算 6,655.15 -> 6,655.25 against table 5's 合计
+    Alteration("appropriation_matches_general_budget", XINXIANG,
+               [("一、本年支出\t47,172.53\t6,655.15", "一、本年支出\t47,172.53\t6,655.25")],
+               "表四 本年支出 一般公共预算", wan("6,655.15"), wan("6,655.25")),
+    # 支出经济分类汇总表: 会议费's 总计 0.50 -> 1.50. The tolerance is 0.01 万元 per summed
+    # line (42 lines here), so a few cents would pass as 尾差; a whole 万元 does not.
+    Alteration("lines_sum_to_total", XINXIANG,
+               [("会议费\t502\t02\t会议费\t0.50", "会议费\t502\t02\t会议费\t1.50")],
+               "expenditure_by_economic[all] total", wan("47,173.53"), wan("47,172.53")),
+    # 许昌 收入总体情况表: unit 070002's 一般公共预算 347.48 -> 347.58; the units then add up
+    # to 4,459.06 against the department's 4,458.96
+    Alteration("units_sum_to_department", XUCHANG,
+               [("| 070002 | 许昌市政务大数据中心 | 347.48 | 347.48 | 347.48 |",
+                 "| 070002 | 许昌市政务大数据中心 | 347.48 | 347.48 | 347.58 |")],
+               "income_by_source units general_public_budget", wan("4459.06"), wan("4458.96")),
+    # the printed 款 line 20805's 合计 118.70 -> 119.70 against its 项 lines
+    Alteration("code_hierarchy", XINXIANG,
+               [("行政事业单位养老支出\t118.70", "行政事业单位养老支出\t119.70")],
+               "expenditure_by_function[all] 20805 total", wan("118.70"), wan("119.70"),
+               base=[PARENT_20805]),
+    # 一般公共预算支出情况表: 行政运行's 工资福利支出 353.85 -> 353.95, so its parts add up to
+    # 401.97 against its 基本支出 401.87 (部门支出总体情况表 prints the same line, unchanged)
+    Alteration("row_parts", XINXIANG,
+               [("行政运行\t401.87\t401.87\t353.85", "行政运行\t401.87\t401.87\t353.95",
+                 "2024年一般公共预算支出情况表")],
+               "expenditure_by_function[general_public_budget] 2010301 basic",
+               wan("401.97"), wan("401.87")),
+    # 一般公共预算基本支出表: 合计's 公用经费 75.81 -> 75.91 against table 5's 商品和服务支出
+    Alteration("basic_matches_economic", XINXIANG,
+               [("合计\t\t\t\t1,121.52\t1,045.71\t75.81", "合计\t\t\t\t1,121.52\t1,045.71\t75.91")],
+               "公用经费", wan("75.81"), wan("75.91")),
+    # 项目支出表: 大厅运行经费 84.80 -> 84.90; the nine projects then add up to 46,051.11
+    Alteration("projects_match_expenditure", XINXIANG,
+               [("大厅运行经费\t新乡市政务服务和大数据管理局\t84.80", "大厅运行经费\t新乡市政务服务和大数据管理局\t84.90")],
+               "项目支出", wan("46,051.01"), wan("46,051.11")),
+    # 项目绩效目标汇总表: 大厅运行经费's 资金总额 84.80 -> 84.90 against 项目支出表
+    Alteration("performance_matches_projects", XINXIANG,
+               [("410700240000000006031\t大厅运行经费\t84.80", "410700240000000006031\t大厅运行经费\t84.90")],
+               "410700240000000006031 大厅运行经费", wan("84.80"), wan("84.90")),
+    # 政府性基金预算支出情况表 is printed empty; its note 注：此表为空表 removed
+    Alteration("empty_table_note", XINXIANG, [("\n注：此表为空表。\n", "\n")],
+               "2024年政府性基金预算支出情况表: empty, a note says so", Decimal(1), Decimal(0), "flag"),
+    # 一般公共预算基本支出表: 差旅费's 合计 5.70 -> 5.703, a third decimal of 万元
+    Alteration("amount_precision", XINXIANG,
+               [("30211\t差旅费\t50201\t办公经费\t5.70", "30211\t差旅费\t50201\t办公经费\t5.703")],
+               "2024年一般公共预算基本支出表 total printed 5.703", wan("5.70"), wan("5.703")),
+    # 情况说明: “三公”经费预算为 2.6 万元 -> 2.7 against the 三公 table's 合计 2.60
+    Alteration("narrative_figures", XINXIANG,
+               [("“三公”经费预算为 2.6 万元", "“三公”经费预算为 2.7 万元")],
+               "three_public: 三公”经费预算为2.7万元", wan("2.60"), wan("2.7")),
+    # 情况说明: 基本支出 1121.52 万元，占 2.38% (of 47172.53) -> 占 2.48%
+    Alteration("narrative_percentages", XINXIANG, [("占 2.38%", "占 2.48%")],
+               "1121.52万元,占2.48%", Decimal("2.38"), Decimal("2.48"), "percent"),
+]
+
+MORE_ALTERATIONS = [
+    # 政府性基金支出预算表's note copied from the 三公 table: it speaks of another table
+    Alteration("empty_table_note", HONGQI,
+               [("注：我单位没有政府性基金支出，故此表无数据。", "注：我单位没有三公经费支出，故此表无数据。")],
+               "2022年政府性基金支出预算表: note is about 三公", Decimal(0), Decimal(1), "flag",
+               name="note-about-another-table"),
+    # the 三公 table has a row of figures and a note saying it is empty
+    Alteration("empty_table_note", XINXIANG,
+               [("2.60\t\t2.10\t\t2.10\t0.50\n", "2.60\t\t2.10\t\t2.10\t0.50\n\n注：此表为空表。\n")],
+               "2024年一般公共预算“三公”经费支出情况表: has data, a note says it is empty",
+               Decimal(0), Decimal(1), "flag", name="data-with-empty-note"),
+    # 政府采购预算安排 215.68 = 货物 5 + 工程 0 + 服务 210.68; 货物 5 -> 6
+    Alteration("narrative_figures", XINXIANG, [("货物预算5万元", "货物预算6万元")],
+               "政府采购 = 货物 + 工程 + 服务", wan("216.68"), wan("215.68"), name="procurement"),
+    # 一般公共预算收支预算增加 602.95 万元 over 6052.20: 增长 9.96% -> 9.86%
+    Alteration("narrative_percentages", XINXIANG, [("增长 9.96%", "增长 9.86%")],
+               "增加602.95万元,增长9.86%", Decimal("9.96"), Decimal("9.86"), "percent",
+               name="year-on-year"),
+    # 许昌 收支总体情况表: 收入总计 4458.96 -> 4459.96
+    Alteration("summary_balance", XUCHANG, [("| 收入总计 | 4458.96 |", "| 收入总计 | 4459.96 |")],
+               "收入总计 / 支出总计", wan("4459.96"), wan("4458.96"), name="xuchang"),
+]
+
+
+def test_every_rule_has_an_alteration_test():
+    assert sorted(a.rule for a in ALTERATIONS) == sorted(r.id for r in RULES)
+
+
+@pytest.mark.parametrize("a", ALTERATIONS + MORE_ALTERATIONS, ids=str)
+def test_rule_fails_when_one_printed_figure_is_altered(tmp_path, a):
+    before = checks(a.seed, write(tmp_path / "before.txt", transcript(a.seed, *a.base)))
+    assert failing(before, a.rule) == [], "the rule must hold before the alteration"
+
+    after = checks(a.seed, write(tmp_path / "after.txt", transcript(a.seed, *a.base, *a.change)))
+    row = the(after, a.rule, a.subject)
+    assert row["status"] == "fail" and row["acknowledged"] is None
+    assert (row["expected"], row["actual"], row["difference"]) == \
+        (a.expected, a.actual, a.actual - a.expected)
+    assert row["unit"] == a.unit
+    assert abs(row["difference"]) > row["tolerance"]
+
+
+def test_code_hierarchy_holds_for_a_printed_parent_row(tmp_path):
+    rows = checks(XINXIANG, write(tmp_path / "t.txt", transcript(XINXIANG, PARENT_20805)))
+    hierarchy = {r["subject"]: (r["expected"], r["actual"], r["status"])
+                 for r in of_rule(rows, "code_hierarchy")}
+    assert hierarchy["expenditure_by_function[all] 20805 total"] == \
+        (wan("118.70"), wan("118.70"), "pass")  # 29.90 + 3.95 + 84.85
+    assert hierarchy["expenditure_by_function[all] 20805 basic_family"] == \
+        (wan("33.22"), wan("33.22"), "pass")  # 29.36 + 3.86
+    assert failing(rows) == []
+    # the parent is not counted twice where lines are summed
+    assert the(rows, "summary_classes_match_expenditure", "类 208")["status"] == "pass"
+
+
+# --- 红旗区 2022's real inconsistencies -----------------------------------------------
+
+HONGQI_ERRORS = {
+    # 收支表: 其中：财政拨款 293.92 under 一般公共预算 295.42 (= 一般公共预算支出预算表's 合计)
+    ("appropriation_matches_general_budget", "表一 其中：财政拨款"):
+        (wan("295.42"), wan("293.92"), wan("-1.50")),
+    # ... and 财政拨款收支总体情况表 repeats the 293.92 in its 本年支出 row
+    ("appropriation_matches_general_budget", "表四 本年支出 其中：财政拨款"):
+        (wan("295.42"), wan("293.92"), wan("-1.50")),
+    # 部门支出预算表 leaves 行政运行's 基本支出 小计 blank; the lines' 基本支出 add up to nothing
+    # while the 合计 row says 168.01 ...
+    ("lines_sum_to_total", "expenditure_by_function[all] basic"):
+        (None, wan("168.01"), wan("168.01")),
+    # ... and within the row, 150.05 + 6.39 + 11.57 = 168.01 against the blank
+    ("row_parts", "expenditure_by_function[all] 2010301 basic"):
+        (wan("168.01"), None, wan("-168.01")),
+    # 一般公共预算支出预算表's 合计 row prints 商品和服务支出 11.568 beside its twin's 11.57
+    ("amount_precision", "2022年一般公共预算支出预算表 basic_goods_services printed 11.568"):
+        (wan("11.57"), wan("11.568"), wan("-0.002")),
+}
+
+
+def _failures(rows):
+    return {(r["rule"], r["subject"]): (r["expected"], r["actual"], r["difference"])
+            for r in rows if r["status"] == "fail"}
+
+
+def test_hongqi_publisher_errors_are_found_and_acknowledged(seed_checks):
+    rows = seed_checks[HONGQI]
+    assert _failures(rows) == HONGQI_ERRORS
+    acknowledged = load_source(SOURCES / HONGQI).meta.acknowledged
+    explanations = {(a.rule, a.subject): a.explanation for a in acknowledged}
+    for r in rows:
+        if r["status"] == "fail":
+            assert r["acknowledged"] == explanations[(r["rule"], r["subject"])]
+        else:
+            assert r["status"] in ("pass", "not_applicable") and r["acknowledged"] is None
+    assert unacknowledged_failures(rows) == []
+    assert "11.568万元" in explanations[("amount_precision", "2022年一般公共预算支出预算表 "
+                                                           "basic_goods_services printed 11.568")]
+
+
+def test_hongqi_without_acknowledgements_fails_the_same_five():
+    rows = checks(HONGQI)
+    assert _failures(rows) == HONGQI_ERRORS
+    assert len(unacknowledged_failures(rows)) == 5
+    assert all(r["acknowledged"] is None for r in rows)
+
+
+# --- not applicable is never pass -----------------------------------------------------
+
+def _statuses(rows, rule):
+    return [r["status"] for r in of_rule(rows, rule)]
+
+
+def test_without_the_project_table_its_rules_are_not_applicable(tmp_path):
+    text = without_table(SEEDS[XINXIANG].read_text(encoding="utf-8"),
+                         "2024年项目支出表", "部门（单位）整体绩效目标表")
+    rows = checks(XINXIANG, write(tmp_path / "t.txt", text))
+    assert _statuses(rows, "projects_match_expenditure") == ["not_applicable"]
+    assert _statuses(rows, "performance_matches_projects") == ["not_applicable"]
+    # as printed, both pass: the 9 projects add up to 46,051.01 and each matches its targets
+    printed = checks(XINXIANG)
+    assert _statuses(printed, "projects_match_expenditure") == ["pass"]
+    assert _statuses(printed, "performance_matches_projects") == ["pass"] * 9
+
+
+def test_without_the_performance_table_only_its_rule_is_not_applicable(tmp_path):
+    text = SEEDS[XINXIANG].read_text(encoding="utf-8")
+    text = text[:text.index("\n2024年部门预算项目绩效目标汇总表\n")] + "\n"  # the last table
+    rows = checks(XINXIANG, write(tmp_path / "t.txt", text))
+    assert _statuses(rows, "performance_matches_projects") == ["not_applicable"]
+    assert _statuses(rows, "projects_match_expenditure") == ["pass"]
+
+
+def test_without_the_three_public_table_the_narrative_figure_is_not_checked(tmp_path):
+    text = without_table(SEEDS[XINXIANG].read_text(encoding="utf-8"),
+                         "2024年一般公共预算“三公”经费支出情况表", "2024年政府性基金预算支出情况表")
+    rows = checks(XINXIANG, write(tmp_path / "t.txt", text))
+    subjects = [r["subject"] for r in of_rule(rows, "narrative_figures")]
+    assert not any(s.startswith("three_public") for s in subjects)
+    assert "three_public: 三公”经费预算为2.6万元" in [r["subject"] for r in
+                                                   of_rule(checks(XINXIANG), "narrative_figures")]
+
+
+def test_a_project_table_printed_empty_fails_against_the_project_spending(tmp_path):
+    """The table is there (with 注：此表为空表), so the rules apply: 部门支出总体情况表 says
+    项目支出 46,051.01 and the 绩效目标表 lists nine project amounts."""
+    text = SEEDS[XINXIANG].read_text(encoding="utf-8")
+    start = text.index("\t\t\t46,051.01\t5,533.63")  # the table's body, after its header
+    end = text.index("\n部门（单位）整体绩效目标表\n", start)
+    rows = checks(XINXIANG, write(tmp_path / "t.txt", text[:start] + "\n注：此表为空表。\n" + text[end:]))
+    assert "2024年项目支出表: empty, a note says so" in \
+        [r["subject"] for r in of_rule(rows, "empty_table_note") if r["status"] == "pass"]
+    assert _statuses(rows, "projects_match_expenditure") == ["fail"]
+    assert set(_statuses(rows, "performance_matches_projects")) == {"fail"}
+
+
+def test_an_acknowledgement_does_not_cover_a_new_error_of_the_same_rule(tmp_path):
+    """红旗区 acknowledges row_parts for 行政运行 (subject '2010301 basic') only: an altered
+    合计 on the next line, 其他政府办公厅（室）及相关机构事务支出 127.09 -> 127.19, still fails."""
+    path = write(tmp_path / "t.txt", transcript(HONGQI, (
+        "事务支出\t127.09", "事务支出\t127.19", "2022年部门支出预算表")))
+    rows = checks(HONGQI, path, load_source(SOURCES / HONGQI).meta.acknowledged)
+    new = the(rows, "row_parts", "expenditure_by_function[all] 2010399 total")
+    assert (new["status"], new["acknowledged"]) == ("fail", None)
+    assert (new["expected"], new["actual"]) == (wan("127.09"), wan("127.19"))
+    assert the(rows, "row_parts", "expenditure_by_function[all] 2010301 basic")["acknowledged"]
+    assert ("row_parts", "expenditure_by_function[all] 2010399 total") in \
+        [(r["rule"], r["subject"]) for r in unacknowledged_failures(rows)]
+
+
+def test_an_acknowledgement_covers_only_the_failure_it_names(tmp_path):
+    """红旗区 acknowledges the blank 基本支出 小计 of 行政运行; a new error in the same row's
+    工资福利支出 (150.05 -> 151.05) must still fail the build."""
+    path = write(tmp_path / "t.txt",
+                 transcript(HONGQI, ("行政运行\t168.01\t\t150.05", "行政运行\t168.01\t\t151.05")))
+    rows = checks(HONGQI, path, load_source(SOURCES / HONGQI).meta.acknowledged)
+    assert ("lines_sum_to_total", "expenditure_by_function[all] basic_wages") in \
+        [(r["rule"], r["subject"]) for r in unacknowledged_failures(rows)]
+
+
+# --- the build publishes the checks ----------------------------------------------------
+
+def test_package_publishes_check_rules(package):
+    rules = {r["rule"]: r for r in read_table(package, "check_rules")}
+    assert list(rules) == [r.id for r in RULES]
+    assert rules["summary_balance"]["description_zh"] == "收入总计 = 支出总计"
+    assert rules["amount_precision"]["tolerance"] == "exact"
+    assert rules["projects_match_expenditure"]["tables"] == "projects, expenditure_by_function"
+
+
+def test_package_publishes_every_check_of_every_document(package, seed_checks):
+    for seed in SEEDS:
+        published = read_table(package, "checks", document_id=seed)
+        assert [(r["rule"], r["subject"], r["status"]) for r in published] == \
+            [(r["rule"], r["subject"], r["status"]) for r in seed_checks[seed]]
+        assert {r["rule"] for r in published} == {r.id for r in RULES}
+    (na,) = read_table(package, "checks", document_id=HONGQI, rule="summary_income_matches_sources")
+    assert (na["status"], na["subject"], na["expected"], na["actual"]) == ("not_applicable", "", "", "")
+
+
+def test_package_keeps_acknowledged_failures_as_failures(package):
+    failed = {r["subject"]: r for r in read_table(package, "checks", document_id=HONGQI, status="fail")}
+    assert len(failed) == 5
+    assert all(r["acknowledged"] for r in failed.values())
+    appropriation = failed["表一 其中：财政拨款"]
+    assert (appropriation["rule"], appropriation["unit"], appropriation["expected"],
+            appropriation["actual"], appropriation["difference"]) == \
+        ("appropriation_matches_general_budget", "yuan", yuan("295.42"), yuan("293.92"), yuan("-1.50"))
+    assert "相差1.50万元" in appropriation["acknowledged"]
+    blank = failed["expenditure_by_function[all] 2010301 basic"]
+    assert (blank["expected"], blank["actual"]) == (yuan("168.01"), "")  # blank stays blank
+    assert read_table(package, "checks", document_id=XINXIANG, status="fail") == []
+    assert read_table(package, "checks", document_id=XUCHANG, status="fail") == []
+
+
+def source_copy(root: Path, seed: str, *edits: Edit, acknowledged: list[dict] | None = None) -> Path:
+    """A seed's folder copied under `root`, its transcript altered and source.yml updated
+    (sha256, and acknowledgements if given) as a contributor would."""
+    folder = copy_seed(seed, root)
+    path = folder / "source.yml"
+    meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if edits:
+        write(folder / "transcript.txt", transcript(seed, *edits))
+        meta["sha256"] = sha256_of(folder / "transcript.txt")
+    if acknowledged is not None:
+        meta["acknowledged"] = acknowledged
+    path.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+XUCHANG_TOTAL_ALTERED = ("| 支出总计 | 4458.96 |", "| 支出总计 | 4459.96 |")
+XUCHANG_STRAY_DECIMAL = ("| 8.5 | | 8 | | 8 | 0.5 |", "| 8.5 | | 8 | | 8 | 0.504 |")  # 三公 公务接待费
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    root = tmp_path / "sources"
+    root.mkdir()
+    copy_seed(XINXIANG, root)
+    copy_seed(HONGQI, root)  # its failures are acknowledged: it builds
+    return root
+
+
+def test_build_leaves_out_a_document_with_an_unacknowledged_failure(sources, tmp_path):
+    source_copy(sources, XUCHANG, XUCHANG_TOTAL_ALTERED)
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.built == [XINXIANG, HONGQI]
+    assert list(result.failed) == [XUCHANG]
+    assert "accounting checks fail and are not acknowledged in source.yml" in result.failed[XUCHANG]
+    assert ("FAIL summary_balance: 收入总计 / 支出总计: expected 44589600, printed 44599600 "
+            "(difference 10000)") in result.check_reports[XUCHANG]
+    assert result.package is not None
+    assert {r["document_id"] for r in read_table(result.package, "documents")} == {XINXIANG, HONGQI}
+    assert {r["document_id"] for r in read_table(result.package, "checks")} == {XINXIANG, HONGQI}
+
+
+def test_acknowledging_a_publisher_error_lets_the_document_build(sources, tmp_path):
+    explanation = "三公经费表的公务接待费印作0.504万元，情况说明为0.5万元。"
+    source_copy(sources, XUCHANG, XUCHANG_STRAY_DECIMAL, acknowledged=[
+        {"rule": "amount_precision", "subject": "2024年一般公共预算“三公”经费支出情况表 reception printed 0.504",
+         "explanation": explanation}])
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.ok and result.built == [XINXIANG, HONGQI, XUCHANG]
+    (row,) = read_table(result.package, "checks", document_id=XUCHANG, status="fail")
+    assert (row["rule"], row["expected"], row["actual"], row["acknowledged"]) == \
+        ("amount_precision", yuan("0.50"), yuan("0.504"), explanation)
+    assert "1 acknowledged publisher errors" in result.check_reports[XUCHANG]
+
+
+# --- the `check` command ----------------------------------------------------------------
+
+def test_check_command_passes_on_the_repository_sources():
+    result = CliRunner().invoke(cli, ["check", "--sources", str(SOURCES)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    headings = {line.split(":")[0]: line for line in lines if not line.startswith(" ")}
+    assert set(SEEDS) <= set(headings)  # one report per document in sources/
+    for seed in CONSISTENT:
+        assert "0 failed, 0 acknowledged publisher errors" in headings[seed]
+    hongqi = headings[HONGQI]
+    assert "0 failed, 5 acknowledged publisher errors, 2 rules not applicable" in hongqi
+    assert ("  ACKNOWLEDGED amount_precision: 2022年一般公共预算支出预算表 basic_goods_services "
+            "printed 11.568: expected 115700, printed 115680 (difference -20)") in lines
+    assert ("  ACKNOWLEDGED row_parts: expenditure_by_function[all] 2010301 basic: expected "
+            "1680100, printed blank (difference -1680100)") in lines
+    assert "      publisher error: 一般公共预算支出预算表合计行的商品和服务支出印作11.568万元，" \
+        "同表单位行和其他表均为11.57万元。" in lines
+    assert "  not applicable (tables or rows absent): code_hierarchy, summary_income_matches_sources" in lines
+    assert "FAIL " not in result.output
+
+
+def test_python_dash_m_check_exits_zero_on_the_repository_sources():
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "check"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{HONGQI}: " in proc.stdout and "5 acknowledged publisher errors" in proc.stdout
+
+
+def test_check_command_exits_one_on_an_unacknowledged_failure(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    copy_seed(XINXIANG, sources)
+    source_copy(sources, XUCHANG, XUCHANG_TOTAL_ALTERED)
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "check", "--sources", str(sources)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert f"{XINXIANG}: " in proc.stdout and "0 failed" in proc.stdout.splitlines()[0]
+    assert ("  FAIL summary_balance: 收入总计 / 支出总计: expected 44589600, printed 44599600 "
+            "(difference 10000)") in proc.stdout.splitlines()
+    # one document by id: the good one alone passes
+    only_good = CliRunner().invoke(cli, ["check", XINXIANG, "--sources", str(sources)])
+    assert only_good.exit_code == 0, only_good.output
+    assert XUCHANG not in only_good.output
