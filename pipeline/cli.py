@@ -8,11 +8,15 @@ from pathlib import Path
 
 import click
 
+from .add import add_document
 from .build import build as build_package, extract_source
 from .checks import report as check_report, run_checks, unacknowledged_failures
 from .errors import PipelineError
 from .extract import Extraction, extract_document
+from .diff import diff_markdown, diff_packages
 from .package import cell, write_schemas
+from .release import build_release
+from .review import changed_files, review as review_contribution
 from .registry import BY_NAME
 from .sources import discover, load_source, parse_meta
 
@@ -140,6 +144,72 @@ def check(documents: tuple[str, ...], sources_dir: Path):
 
 
 @cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "document_id", help="Document id (folder name); default: "
+              "<division code>-<year>-<kind>-<first 8 of sha256>.")
+@click.option("--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("sources"), show_default=True)
+def add(file: Path, document_id: str | None, sources_dir: Path):
+    """Add a disclosure: copy FILE into sources/<id>/ with a scaffolded source.yml.
+
+    Reads the department, year, kind and division from the document itself, marks what you
+    must fill in with TODO, runs the extraction and prints what was recognized.
+    """
+    try:
+        folder, extraction = add_document(file, sources_dir, document_id)
+    except PipelineError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(report_text(file, extraction))
+    click.echo(f"Created {folder}/. Next: fill in the TODO fields of {folder / 'source.yml'}, "
+               f"then run: python -m pipeline check {folder.name}")
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def diff(old: Path, new: Path):
+    """Compare two data packages (folders with datapackage.json): documents added or removed,
+    rows added, removed or changed per table, with the changed values."""
+    click.echo(diff_markdown(diff_packages(old, new)))
+
+
+@cli.command()
+@click.option("--package", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("datapackage"), show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("dist"), show_default=True)
+@click.option("--database", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite database to include (e.g. site/budgets.db).")
+@click.option("--previous", type=click.Path(file_okay=False, path_type=Path),
+              help="The previous release's data package, for the release notes.")
+def release(package: Path, out_dir: Path, database: Path | None, previous: Path | None):
+    """Assemble release files: CSVs + datapackage.json, Parquet of every table, the SQLite
+    database, RELEASE_NOTES.md (the diff against PREVIOUS) and SHA256SUMS."""
+    out = build_release(package, out_dir, database, previous)
+    click.echo(f"release files in {out}")
+
+
+@cli.command()
+@click.option("--base", default="origin/main", show_default=True,
+              help="Git ref the contribution is compared with.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the markdown report to this file.")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="The checkout to review (CI reviews a pull request's checkout with the "
+                   "base branch's code).")
+def review(base: str, report_file: Path | None, root: Path):
+    """Review a contribution the way the pull-request workflow does: only sources/ may
+    change; the changed documents are built, validated, checked and diffed."""
+    root = root.resolve()
+    result = review_contribution(root, changed_files(base, root), Path("datapackage").resolve())
+    click.echo(result.report)
+    if report_file:
+        report_file.write_text(result.report, encoding="utf-8")
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("schemas"), show_default=True)
 def schemas(out_dir: Path):
@@ -150,3 +220,116 @@ def schemas(out_dir: Path):
 
 def main():
     cli()
+
+
+# --------------------------------------------------------------------------------------
+# The Datasette site (pipeline/site.py, site/README.md)
+
+def _site_build(package_dir: Path, out_dir: Path, repository: str | None):
+    from .site import SiteError, build_site
+
+    try:
+        result = build_site(package_dir, out_dir, repository)
+    except SiteError as exc:
+        raise click.ClickException(str(exc))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    rows = sum(result.tables.values())
+    click.echo(f"built {result.database} ({len(result.tables)} tables, {rows:,} rows) "
+               f"and {result.metadata}")
+    return result
+
+
+_PACKAGE_OPTION = click.option(
+    "--package", "package_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("datapackage"), show_default=True, help="The data package to build from.")
+_SITE_OPTION = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"), show_default=True,
+    help="Where the database (budgets.db) and metadata.json are written.")
+_REPOSITORY_OPTION = click.option(
+    "--repository-url", "repository", default=None,
+    help="Link to the project repository (default: site.yml, $GITHUB_REPOSITORY, git remote).")
+
+
+@cli.command("site")
+@_PACKAGE_OPTION
+@_SITE_OPTION
+@_REPOSITORY_OPTION
+def site_command(package_dir: Path, out_dir: Path, repository: str | None):
+    """Build the Datasette site's database and metadata from the data package.
+
+    Writes OUT/budgets.db (tables with their schema types and keys, departments, indexes,
+    Chinese full-text search, views) and OUT/metadata.json (descriptions from the registry,
+    facets, canned queries). Fails if any table or column lacks a description.
+    """
+    _site_build(package_dir, out_dir, repository)
+
+
+def _site_files(package_dir: Path, out_dir: Path, rebuild: bool, repository: str | None):
+    from .site import site_config
+
+    db = out_dir / f"{site_config()['database']}.db"
+    metadata = out_dir / "metadata.json"
+    if rebuild or not (db.is_file() and metadata.is_file()):
+        if not rebuild:
+            click.echo(f"{db} or {metadata} missing: building the site first")
+        _site_build(package_dir, out_dir, repository)
+    return db, metadata
+
+
+@cli.command()
+@_PACKAGE_OPTION
+@_SITE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("-p", "--port", default=8001, show_default=True, type=int)
+@click.option("-o", "--open", "open_browser", is_flag=True, help="Open it in a web browser.")
+@click.option("--rebuild", is_flag=True, help="Rebuild the site from the package first.")
+def serve(package_dir: Path, out_dir: Path, host: str, port: int, open_browser: bool,
+          rebuild: bool):
+    """Serve the site locally with Datasette (database immutable, i.e. read-only, with the
+    SQL time limit of site/site.yml). Builds the site first if it is missing."""
+    from datasette.cli import cli as datasette
+
+    from .site import serve_args
+
+    db, metadata = _site_files(package_dir, out_dir, rebuild, None)
+    args = serve_args(db, metadata, package_dir.resolve(), host, port)
+    if open_browser:
+        args.append("--open")
+    datasette.main(args=args, prog_name="datasette")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("target", default="package")
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
+@_PACKAGE_OPTION
+@_SITE_OPTION
+@_REPOSITORY_OPTION
+@click.option("--dry-run", is_flag=True, help="Print the datasette command, run nothing.")
+def publish(target: str, extra: tuple[str, ...], package_dir: Path, out_dir: Path,
+            repository: str | None, dry_run: bool):
+    """Build a deployable image of the site, or publish it.
+
+    TARGET `package` (default) runs `datasette package`: a Docker image serving the
+    database immutable with the site's metadata, plugin, templates, downloads and settings,
+    on the pinned Datasette. Any other TARGET runs `datasette publish TARGET` (cloudrun,
+    heroku, or a provider plugin such as fly). EXTRA arguments go to datasette, e.g.
+    `python -m pipeline publish package --tag budgets-site` or
+    `python -m pipeline publish cloudrun --service budgets`. Rebuilds the site first.
+    """
+    import shlex
+
+    from .site import publish_args
+
+    if dry_run:
+        db, metadata = _site_files(package_dir, out_dir, False, repository)
+    else:
+        db, metadata = _site_files(package_dir, out_dir, True, repository)
+    args = publish_args(target, db, metadata, package_dir.resolve(), extra)
+    click.echo("datasette " + " ".join(shlex.quote(a) for a in args))
+    if dry_run:
+        return
+    from datasette.cli import cli as datasette
+
+    datasette.main(args=args, prog_name="datasette")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SourceError
 
@@ -69,6 +69,20 @@ class SourceMeta(_Strict):
     licence: str = Field(min_length=2)
     notes: Optional[str] = None
     acknowledged: list[Acknowledgement] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_todo_left(cls, data):
+        def todos(node, path=""):
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    yield from todos(v, f"{path}.{k}" if path else str(k))
+            elif isinstance(node, str) and "TODO" in node:
+                yield path
+        left = list(todos(data)) if isinstance(data, dict) else []
+        if left:
+            raise ValueError(f"fill in the TODO fields: {', '.join(left)}")
+        return data
 
     @field_validator("file")
     @classmethod

@@ -10,7 +10,8 @@ from conftest import ROOT, SOURCES
 from pipeline.cli import cli
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["schemas"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["check"], ["schemas"], ["add"],
+                                     ["diff"], ["release"], ["review"]])
 def test_help_on_every_command(command):
     result = CliRunner().invoke(cli, command + ["--help"])
     assert result.exit_code == 0 and "Usage" in result.output

@@ -1,0 +1,82 @@
+"""Review a contribution: the same steps the pull-request workflow runs, runnable locally.
+
+Only files under sources/ may change; each changed document is built alone into a
+temporary package, validated, checked, and compared with the published package. The
+result is a markdown report (the job summary and the pull-request comment).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import build
+from .diff import diff_markdown, diff_packages
+
+SOURCES = "sources"
+
+
+@dataclass
+class Review:
+    changed_files: list[str]
+    documents: list[str]
+    outside_sources: list[str] = field(default_factory=list)
+    report: str = ""
+    ok: bool = False
+
+
+def changed_files(base: str, root: Path) -> list[str]:
+    """Files changed between `base` and the working tree's HEAD (renames count twice)."""
+    out = subprocess.run(["git", "diff", "--name-only", "--no-renames", f"{base}...HEAD"],
+                         cwd=root, capture_output=True, text=True, check=True).stdout
+    return sorted(line for line in out.splitlines() if line)
+
+
+def review(root: Path, files: list[str], published: Path) -> Review:
+    """Build and check the documents touched by `files` (paths relative to `root`)."""
+    outside = [f for f in files if not f.startswith(f"{SOURCES}/")]
+    documents = sorted({f.split("/")[1] for f in files if f.startswith(f"{SOURCES}/")
+                        and f.count("/") >= 2})
+    result = Review(files, documents, outside)
+    lines = ["# Contribution report", ""]
+    if outside:
+        lines += ["**A contribution may only add or change files under `sources/`.** "
+                  "These files are outside it:", ""] + [f"- `{f}`" for f in outside] + [""]
+    present = [d for d in documents if (root / SOURCES / d).is_dir()]
+    removed = sorted(set(documents) - set(present))
+    if removed:
+        lines += [f"Documents removed: {', '.join(removed)}", ""]
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = Path(tmp) / SOURCES
+        sources.mkdir()
+        for d in present:
+            shutil.copytree(root / SOURCES / d, sources / d)
+        built = build(sources, Path(tmp) / "datapackage", progress=False)
+        for d in present:
+            if d in built.failed:
+                lines += [f"## ✗ {d}", "", f"```\n{built.failed[d]}\n```", ""]
+            else:
+                lines += [f"## ✓ {d}", ""]
+            if d in built.check_reports:
+                lines += ["```", built.check_reports[d], "```", ""]
+            lines += [f"- warning: {w}" for w in built.warnings.get(d, [])]
+        lines += [f"- invalid: {e}" for e in built.validation_errors]
+        if built.package and (published / "datapackage.json").exists():
+            lines += ["", diff_markdown(_only(diff_packages(published, built.package), present))]
+    result.ok = not outside and not built.failed and not built.validation_errors
+    lines += ["", "**Result: ready for review.**" if result.ok else "**Result: needs changes.**"]
+    result.report = "\n".join(lines) + "\n"
+    return result
+
+
+def _only(d, documents: list[str]):
+    """Keep the diff of the reviewed documents only: others are absent from the temporary
+    package, not removed."""
+    for t in d.tables:
+        t.removed = [r for r in t.removed if r.get("document_id") in documents]
+        if t.name in ("function_classes", "economic_classes", "check_rules"):
+            t.removed = []
+    d.documents_removed = [x for x in d.documents_removed if x in documents]
+    return d

