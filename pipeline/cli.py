@@ -12,6 +12,7 @@ from .add import add_document
 from .build import build as build_package, extract_source
 from .checks import report as check_report, run_checks, unacknowledged_failures
 from .errors import PipelineError
+from .limits import MAX_SECONDS
 from .extract import Extraction, extract_document
 from .diff import diff_markdown, diff_packages
 from .package import cell, write_schemas
@@ -35,17 +36,23 @@ def cli():
 @click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("schemas"), show_default=True,
               help="Where to write the Table Schemas generated from the registry.")
+@click.option("--workers", type=click.IntRange(1), help="Worker processes (default: all cores).")
+@click.option("--timeout", type=click.FloatRange(1), default=MAX_SECONDS, show_default=True,
+              help="Seconds allowed to read one document before it is stopped and reported.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, quiet: bool):
+def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | None,
+          timeout: float, quiet: bool):
     """Extract every document in SOURCES and publish the validated data package to OUT.
 
     A document that fails (bad source.yml, checksum mismatch, unreadable file, no standard
-    tables) is reported and left out; the others are still published. Exits with status 1
-    if any document failed or the package did not validate (the old package is then kept).
+    tables, over a limit, unacknowledged failing checks) is reported and left out; the others
+    are still published. If a document published before fails now, or the package does not
+    validate, the old package is kept. Exits with status 1 if anything failed.
     """
     if not sources_dir.is_dir():
         raise click.UsageError(f"{sources_dir} is not a folder of sources")
-    result = build_package(sources_dir, out_dir, schemas_dir, progress=not quiet)
+    result = build_package(sources_dir, out_dir, schemas_dir, progress=not quiet,
+                           workers=workers, timeout=timeout)
     for doc_id in result.built:
         click.echo(f"ok      {doc_id}")
         for w in result.warnings.get(doc_id, []):
@@ -57,6 +64,9 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, quiet: bool):
         click.echo(f"FAILED  {doc_id}: {message}", err=True)
     for e in result.validation_errors:
         click.echo(f"INVALID {e}", err=True)
+    if result.regressions:
+        click.echo(f"REGRESSION: published before, failing now: {', '.join(result.regressions)}. "
+                   f"The package in {out_dir} was left as it was.", err=True)
     if result.package:
         click.echo(f"published {len(result.built)} documents to {result.package}")
     sys.exit(0 if result.ok else 1)

@@ -47,12 +47,19 @@ class Extraction:
     """Everything one document yields: rows per published table, and what was seen."""
 
     document_id: str
-    document: Document
+    document: Document | None  # dropped (slim) once checked, to pass results between processes
     rows: dict[str, list[dict]] = field(default_factory=dict)
     tables: list[TableReport] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     department_names: list[str] = field(default_factory=list)
+    format: str = ""
+    pages: int | None = None  # PDF page count
+
+    def slim(self) -> "Extraction":
+        """The same result without the document (text and grids), which can be large."""
+        self.document = None
+        return self
 
 
 def read_document(path: Path) -> Document:
@@ -90,7 +97,9 @@ def extract_document(path: Path, document_id: str, meta: SourceMeta | None = Non
     names = [meta.department.name] if meta else []
     names += recognition.department_lines
     ctx.unit_names = {label(n) for n in names}
-    out = Extraction(document_id, doc, department_names=recognition.department_lines)
+    numbers = [p.number for p in doc.pages if p.number is not None]
+    out = Extraction(document_id, doc, department_names=recognition.department_lines,
+                     format=doc.format, pages=max(numbers) if numbers else None)
     for table in recognition.tables:
         produced = _normalize(table, ctx, recognition.tables)
         count = 0

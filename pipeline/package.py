@@ -48,7 +48,6 @@ def write_schemas(folder: Path) -> None:
 
 def document_row(source: Source, extraction: Extraction) -> dict:
     m = source.meta
-    pages = [p.number for p in extraction.document.pages if p.number is not None]
     return {
         "document_id": source.id, "title": m.title, "department_name": m.department.name,
         "department_code": m.department.code,
@@ -58,7 +57,7 @@ def document_row(source: Source, extraction: Extraction) -> dict:
         "source_url": m.published.url, "retrieved_from": m.retrieved_from,
         "published_date": m.published.date,
         "source_format": m.format, "source_file": m.file, "sha256": m.sha256,
-        "licence": m.licence, "pages": max(pages) if pages else None,
+        "licence": m.licence, "pages": extraction.pages,
         "tables_found": len(extraction.tables),
     }
 

@@ -184,3 +184,49 @@ def test_oversized_document_is_refused_before_reading(sources, tmp_path, monkeyp
     monkeypatch.setattr("pipeline.extract.MAX_DOCUMENT_BYTES", 1000)
     result = build(sources, tmp_path / "out", progress=False)
     assert "MiB is over the limit" in result.failed[GOOD]
+
+
+def test_a_hung_parse_is_stopped_and_the_batch_goes_on(sources, tmp_path, monkeypatch):
+    import time
+    from pipeline import build as build_module
+    slow = copy_seed("xuchang-city-zwfw-2024-budget", sources)
+    real = build_module.extract_source
+
+    def hang_on_xuchang(source):
+        if source.id == slow.name:
+            time.sleep(60)
+        return real(source)
+    monkeypatch.setattr(build_module, "extract_source", hang_on_xuchang)
+    start = time.monotonic()
+    result = build(sources, tmp_path / "out", progress=False, timeout=2)
+    assert time.monotonic() - start < 30
+    assert result.built == [GOOD]
+    assert "took longer than 2 s and was stopped" in result.failed[slow.name]
+
+
+def test_same_file_under_two_ids_is_refused(sources, tmp_path):
+    import shutil
+    shutil.copytree(sources / GOOD, sources / "zz-copy-of-xinxiang")
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.built == [GOOD]
+    assert f"the same file as document {GOOD}" in result.failed["zz-copy-of-xinxiang"]
+
+
+def test_a_published_document_that_now_fails_keeps_the_old_package(sources, tmp_path):
+    copy_seed("xuchang-city-zwfw-2024-budget", sources)
+    out = tmp_path / "out"
+    assert build(sources, out, progress=False).ok
+    before = {p.name: p.read_bytes() for p in (out / "data").iterdir()}
+    edit_meta(sources / "xuchang-city-zwfw-2024-budget", sha256="0" * 64)
+    result = build(sources, out, progress=False)
+    assert result.regressions == ["xuchang-city-zwfw-2024-budget"] and result.package is None
+    assert {p.name: p.read_bytes() for p in (out / "data").iterdir()} == before
+
+
+def test_output_is_the_same_for_any_number_of_workers(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert build(ROOT / "sources", one, progress=False, workers=1).ok
+    assert build(ROOT / "sources", two, progress=False, workers=2).ok
+    for path in sorted(one.rglob("*")):
+        if path.is_file():
+            assert (two / path.relative_to(one)).read_bytes() == path.read_bytes(), path
