@@ -9,16 +9,19 @@ document that was published before now fails (a regression).
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
 from collections import deque
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from pebble import ProcessExpired, ProcessPool
 from tqdm import tqdm
 
+from .cache import Cache
 from .checks import report, run_checks, unacknowledged_failures
 from .errors import PipelineError, SourceError
 from .extract import Extraction, extract_document
@@ -74,23 +77,32 @@ def process(folder: Path) -> Outcome:
     return Outcome(folder.name, source, extraction.slim(), checks)
 
 
-def outcomes(folders: list[Path], workers: int, timeout: float) -> Iterator[Outcome]:
-    """Process folders in worker processes, yielding outcomes in the folders' order. At most
-    a few documents per worker run ahead, so memory does not grow with the corpus."""
+def outcomes(folders: list[Path], workers: int, timeout: float, cache: Cache | None = None,
+             keys: dict[str, str | None] | None = None) -> Iterator[Outcome]:
+    """Process folders in worker processes, yielding outcomes in the folders' order; cached
+    outcomes are reused. At most a few documents per worker run ahead, so memory does not
+    grow with the corpus."""
+    keys = keys or {}
     with ProcessPool(max_workers=workers) as pool:
         pending: deque = deque()
-        queue = iter(folders)
-        for folder in queue:
-            pending.append((folder, pool.schedule(process, (folder,), timeout=timeout)))
+        for folder in folders:
+            cached = cache.get(folder.name, keys.get(folder.name)) if cache else None
+            job = cached or pool.schedule(process, (folder,), timeout=timeout)
+            pending.append((folder, job))
             if len(pending) >= 4 * workers:
-                yield _result(*pending.popleft(), timeout)
+                yield _result(*pending.popleft(), timeout, cache, keys)
         while pending:
-            yield _result(*pending.popleft(), timeout)
+            yield _result(*pending.popleft(), timeout, cache, keys)
 
 
-def _result(folder: Path, future, timeout: float) -> Outcome:
+def _result(folder: Path, job, timeout: float, cache: Cache | None, keys: dict) -> Outcome:
+    if isinstance(job, Outcome):
+        return job
     try:
-        return future.result()
+        outcome = job.result()
+        if cache:
+            cache.put(folder.name, keys.get(folder.name), outcome)
+        return outcome
     except FutureTimeout:
         return Outcome(folder.name, error=f"{folder}: extraction took longer than {timeout:g} s "
                                           "and was stopped")
@@ -111,21 +123,30 @@ def published_documents(package: Path) -> set[str]:
 
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
           progress: bool = True, workers: int | None = None,
-          timeout: float = MAX_SECONDS) -> BuildResult:
+          timeout: float = MAX_SECONDS, cache_dir: Path | None = None) -> BuildResult:
     """Extract and check every document under `sources_dir`; publish the package to `out_dir`.
 
     Documents that fail (unreadable, invalid, over a limit, or with accounting checks
     failing that source.yml does not acknowledge) are reported and left out. The package is
-    replaced only if it validates and no previously published document fails now."""
-    result = BuildResult()
+    replaced only if it validates and no previously published document fails now. With a
+    `cache_dir`, unchanged documents are not extracted again, and a build where nothing
+    changed returns at once."""
     if schemas_dir is not None:
         write_schemas(schemas_dir)
     folders = discover(sources_dir)
+    cache = Cache(cache_dir) if cache_dir else None
+    keys = {f.name: cache.key(f) for f in folders} if cache else {}
+    fingerprint = _fingerprint(keys, out_dir) if cache else None
+    if cache and fingerprint:
+        unchanged = _unchanged(cache, fingerprint, out_dir)
+        if unchanged:
+            return unchanged
+    result = BuildResult()
     before = published_documents(out_dir)
     seen: dict[str, str] = {}  # sha256 -> document id: the same file twice is an error
     writer = PackageWriter(out_dir)
     try:
-        for outcome in tqdm(outcomes(folders, workers or os.cpu_count() or 1, timeout),
+        for outcome in tqdm(outcomes(folders, workers or os.cpu_count() or 1, timeout, cache, keys),
                             total=len(folders), desc="extracting", unit="doc",
                             disable=not progress):
             _take(outcome, writer, result, seen)
@@ -139,7 +160,32 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
         writer.abandon()
         return result
     result.package = writer.publish()
+    if cache and fingerprint:
+        cache.remember_build({"fingerprint": fingerprint, "package": _package_hash(out_dir),
+                              "result": {k: v for k, v in asdict(result).items() if k != "package"}})
     return result
+
+
+def _fingerprint(keys: dict[str, str | None], out_dir: Path) -> str | None:
+    """Everything a build's output depends on, or None if a document has no cache key."""
+    if any(k is None for k in keys.values()):
+        return None
+    digest = hashlib.sha256(json.dumps(sorted(keys.items())).encode())
+    digest.update(str(out_dir.resolve()).encode())
+    return digest.hexdigest()
+
+
+def _package_hash(out_dir: Path) -> str | None:
+    path = out_dir / "datapackage.json"
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def _unchanged(cache: Cache, fingerprint: str, out_dir: Path) -> BuildResult | None:
+    """The last build's result, if it had exactly these inputs and its package is intact."""
+    last = cache.last_build()
+    if last.get("fingerprint") != fingerprint or last.get("package") != _package_hash(out_dir):
+        return None
+    return BuildResult(**last["result"], package=out_dir)
 
 
 def _take(outcome: Outcome, writer: PackageWriter, result: BuildResult, seen: dict) -> None:

@@ -39,9 +39,13 @@ def cli():
 @click.option("--workers", type=click.IntRange(1), help="Worker processes (default: all cores).")
 @click.option("--timeout", type=click.FloatRange(1), default=MAX_SECONDS, show_default=True,
               help="Seconds allowed to read one document before it is stopped and reported.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path(".cache/build"), show_default=True,
+              help="Cache of per-document results: only changed documents are re-extracted.")
+@click.option("--no-cache", is_flag=True, help="Extract every document again.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | None,
-          timeout: float, quiet: bool):
+          timeout: float, cache_dir: Path, no_cache: bool, quiet: bool):
     """Extract every document in SOURCES and publish the validated data package to OUT.
 
     A document that fails (bad source.yml, checksum mismatch, unreadable file, no standard
@@ -52,7 +56,8 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | No
     if not sources_dir.is_dir():
         raise click.UsageError(f"{sources_dir} is not a folder of sources")
     result = build_package(sources_dir, out_dir, schemas_dir, progress=not quiet,
-                           workers=workers, timeout=timeout)
+                           workers=workers, timeout=timeout,
+                           cache_dir=None if no_cache else cache_dir)
     for doc_id in result.built:
         click.echo(f"ok      {doc_id}")
         for w in result.warnings.get(doc_id, []):

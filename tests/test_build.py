@@ -230,3 +230,27 @@ def test_output_is_the_same_for_any_number_of_workers(tmp_path):
     for path in sorted(one.rglob("*")):
         if path.is_file():
             assert (two / path.relative_to(one)).read_bytes() == path.read_bytes(), path
+
+
+def test_incremental_build_re_extracts_only_what_changed(sources, tmp_path, monkeypatch):
+    import os
+    from pipeline.cache import Cache
+    copy_seed("xuchang-city-zwfw-2024-budget", sources)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    extracted = []  # documents whose outcome had to be computed (and was then cached)
+    real_put = Cache.put
+    monkeypatch.setattr(Cache, "put", lambda self, name, key, outcome:
+                        extracted.append(name) or real_put(self, name, key, outcome))
+    first = build(sources, out, progress=False, cache_dir=cache)
+    assert first.ok and sorted(extracted) == [GOOD, "xuchang-city-zwfw-2024-budget"]
+    extracted.clear()
+    again = build(sources, out, progress=False, cache_dir=cache)
+    assert extracted == [] and again.built == first.built and again.check_reports == first.check_reports
+    doc = sources / GOOD / "transcript.txt"
+    os.utime(doc, ns=(doc.stat().st_atime_ns, doc.stat().st_mtime_ns + 10**9))
+    third = build(sources, out, progress=False, cache_dir=cache)
+    assert third.ok and extracted == [GOOD]
+    extracted.clear()
+    monkeypatch.setattr("pipeline.cache.code_fingerprint", lambda: "a new pipeline version")
+    assert build(sources, out, progress=False, cache_dir=cache).ok
+    assert sorted(extracted) == [GOOD, "xuchang-city-zwfw-2024-budget"]
