@@ -12,6 +12,7 @@ import csv
 import hashlib
 import json
 import os
+import resource
 from collections import deque
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,7 @@ from .cache import Cache
 from .checks import report, run_checks, unacknowledged_failures
 from .errors import PipelineError, SourceError
 from .extract import Extraction, extract_document
-from .limits import MAX_SECONDS
+from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
 from .package import PackageWriter, validate_package, write_schemas
 from .sources import Source, discover, load_source
 
@@ -66,6 +67,11 @@ def extract_source(source: Source) -> Extraction:
     return extraction
 
 
+def limit_memory(limit: int) -> None:
+    """Cap a worker's address space, so a decompression bomb fails instead of the machine."""
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def process(folder: Path) -> Outcome:
     """Validate, extract and check one source folder (runs in a worker process)."""
     try:
@@ -73,6 +79,10 @@ def process(folder: Path) -> Outcome:
         extraction = extract_source(source)
     except PipelineError as exc:
         return Outcome(folder.name, error=str(exc))
+    except MemoryError:
+        return Outcome(folder.name, error=f"{folder}: reading it needs more than the "
+                       f"{MAX_WORKER_MEMORY // 2**20} MiB a document may use (a decompression "
+                       "bomb, or a far larger document than any disclosure)")
     checks = run_checks(source.id, extraction, source.meta.acknowledged)
     return Outcome(folder.name, source, extraction.slim(), checks)
 
@@ -83,7 +93,8 @@ def outcomes(folders: list[Path], workers: int, timeout: float, cache: Cache | N
     outcomes are reused. At most a few documents per worker run ahead, so memory does not
     grow with the corpus."""
     keys = keys or {}
-    with ProcessPool(max_workers=workers) as pool:
+    with ProcessPool(max_workers=workers, initializer=limit_memory,
+                     initargs=(MAX_WORKER_MEMORY,)) as pool:
         pending: deque = deque()
         for folder in folders:
             cached = cache.get(folder.name, keys.get(folder.name)) if cache else None

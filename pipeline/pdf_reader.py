@@ -164,6 +164,8 @@ def _page_objects(path: Path, page: PlumberPage,
     try:
         _lay_out(page)
         chars, lines, rects, curves = page.chars, page.lines, page.rects, page.curves
+    except MemoryError:
+        raise  # not damage: the caller reports the document as too big to read
     except Exception as exc:  # pdfminer raises many kinds on a damaged content stream
         raise ReadError(path, f"truncated or corrupt PDF ({_cause(exc)})", page=number) from exc
     seen = set()

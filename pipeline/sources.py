@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import SourceError
 
 SOURCE_FILE = "source.yml"
+MAX_SOURCE_YML_BYTES = 64 * 1024
 DOCUMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
 
 
@@ -117,8 +118,14 @@ def parse_meta(path: Path) -> SourceMeta:
     """Read and validate a source.yml file, with errors that name the file and field."""
     if not path.is_file():
         raise SourceError(path, "missing: every document needs a source.yml beside it")
+    if path.stat().st_size > MAX_SOURCE_YML_BYTES:
+        raise SourceError(path, f"over {MAX_SOURCE_YML_BYTES // 1024} KiB: source.yml holds a "
+                                "few fields, not data")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text)):
+            raise SourceError(path, "YAML aliases (*name) are not allowed in source.yml")
+        data = yaml.safe_load(text)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SourceError(path, f"not valid YAML: {exc}") from None
     if not isinstance(data, dict):
