@@ -106,15 +106,44 @@ def outcomes(folders: list[Path], workers: int, timeout: float, cache: Cache | N
             yield _result(*pending.popleft(), timeout, cache, keys)
 
 
+def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Cache | None = None,
+                  keys: dict[str, str | None] | None = None) -> Iterator[Outcome]:
+    """The same as `outcomes`, on a Dask distributed cluster: `scheduler` is the address of a
+    running scheduler, or "local" for a local cluster of one worker process per core. The
+    source folders must be reachable from the workers (a shared file system). A document
+    over the time limit is reported and its task cancelled."""
+    from distributed import Client, LocalCluster
+
+    keys = keys or {}
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                               memory_limit=MAX_WORKER_MEMORY, dashboard_address=None)
+    else:
+        cluster = scheduler
+    with Client(cluster) as client:
+        window = 4 * max(1, len(client.scheduler_info()["workers"]))
+        pending: deque = deque()
+        for folder in folders:
+            cached = cache.get(folder.name, keys.get(folder.name)) if cache else None
+            pending.append((folder, cached or client.submit(process, folder, pure=False)))
+            if len(pending) >= window:
+                yield _result(*pending.popleft(), timeout, cache, keys)
+        while pending:
+            yield _result(*pending.popleft(), timeout, cache, keys)
+    if scheduler == "local":
+        cluster.close()
+
+
 def _result(folder: Path, job, timeout: float, cache: Cache | None, keys: dict) -> Outcome:
     if isinstance(job, Outcome):
         return job
     try:
-        outcome = job.result()
+        outcome = job.result(timeout=timeout)
         if cache:
             cache.put(folder.name, keys.get(folder.name), outcome)
         return outcome
-    except FutureTimeout:
+    except (FutureTimeout, TimeoutError):
+        job.cancel()
         return Outcome(folder.name, error=f"{folder}: extraction took longer than {timeout:g} s "
                                           "and was stopped")
     except ProcessExpired as exc:
@@ -134,14 +163,16 @@ def published_documents(package: Path) -> set[str]:
 
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
           progress: bool = True, workers: int | None = None,
-          timeout: float = MAX_SECONDS, cache_dir: Path | None = None) -> BuildResult:
+          timeout: float = MAX_SECONDS, cache_dir: Path | None = None,
+          scheduler: str | None = None) -> BuildResult:
     """Extract and check every document under `sources_dir`; publish the package to `out_dir`.
 
     Documents that fail (unreadable, invalid, over a limit, or with accounting checks
     failing that source.yml does not acknowledge) are reported and left out. The package is
     replaced only if it validates and no previously published document fails now. With a
     `cache_dir`, unchanged documents are not extracted again, and a build where nothing
-    changed returns at once."""
+    changed returns at once. `scheduler` runs the extraction on Dask ("local" or the address
+    of a cluster's scheduler) instead of local worker processes."""
     if schemas_dir is not None:
         write_schemas(schemas_dir)
     folders = discover(sources_dir)
@@ -157,7 +188,9 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
     seen: dict[str, str] = {}  # sha256 -> document id: the same file twice is an error
     writer = PackageWriter(out_dir)
     try:
-        for outcome in tqdm(outcomes(folders, workers or os.cpu_count() or 1, timeout, cache, keys),
+        jobs = dask_outcomes(folders, scheduler, timeout, cache, keys) if scheduler else \
+            outcomes(folders, workers or os.cpu_count() or 1, timeout, cache, keys)
+        for outcome in tqdm(jobs,
                             total=len(folders), desc="extracting", unit="doc",
                             disable=not progress):
             _take(outcome, writer, result, seen)

@@ -43,9 +43,11 @@ def cli():
               default=Path(".cache/build"), show_default=True,
               help="Cache of per-document results: only changed documents are re-extracted.")
 @click.option("--no-cache", is_flag=True, help="Extract every document again.")
+@click.option("--scheduler", help='Run extraction on Dask: "local" for a local cluster, or '
+              "a scheduler address (tcp://host:8786) to use a real one.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | None,
-          timeout: float, cache_dir: Path, no_cache: bool, quiet: bool):
+          timeout: float, cache_dir: Path, no_cache: bool, scheduler: str | None, quiet: bool):
     """Extract every document in SOURCES and publish the validated data package to OUT.
 
     A document that fails (bad source.yml, checksum mismatch, unreadable file, no standard
@@ -57,7 +59,7 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | No
         raise click.UsageError(f"{sources_dir} is not a folder of sources")
     result = build_package(sources_dir, out_dir, schemas_dir, progress=not quiet,
                            workers=workers, timeout=timeout,
-                           cache_dir=None if no_cache else cache_dir)
+                           cache_dir=None if no_cache else cache_dir, scheduler=scheduler)
     for doc_id in result.built:
         click.echo(f"ok      {doc_id}")
         for w in result.warnings.get(doc_id, []):

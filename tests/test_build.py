@@ -254,3 +254,15 @@ def test_incremental_build_re_extracts_only_what_changed(sources, tmp_path, monk
     monkeypatch.setattr("pipeline.cache.code_fingerprint", lambda: "a new pipeline version")
     assert build(sources, out, progress=False, cache_dir=cache).ok
     assert sorted(extracted) == [GOOD, "xuchang-city-zwfw-2024-budget"]
+
+
+def test_dask_local_cluster_with_two_workers_gives_the_same_package(tmp_path, package):
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        result = build(ROOT / "sources", tmp_path / "dask", progress=False,
+                       scheduler=cluster.scheduler_address)
+    assert result.ok and len(result.built) == 5
+    for path in sorted(package.rglob("*")):
+        if path.is_file():
+            assert (tmp_path / "dask" / path.relative_to(package)).read_bytes() == path.read_bytes()
