@@ -1,0 +1,311 @@
+"""Datasette plugin of the budget site (loaded with `--plugins-dir site/plugins`).
+
+Self-contained on purpose: `datasette package` / `datasette publish` copy this folder into
+the image, where the `pipeline` package is not installed. `pipeline/site.py` imports the
+tokenizer from here, so the index and the queries are segmented by the same code.
+
+What it adds:
+
+- Chinese full-text search. SQLite's FTS5 `unicode61` tokenizer treats a run of Chinese
+  characters as one word, so 热线 would never match 便民热线平台. The index text is therefore
+  pre-segmented (`index_terms`): each run of CJK characters becomes its overlapping character
+  bigrams plus its last character (新乡市 -> 新乡 乡市 市); other words (12345, ASCII) stay
+  whole; text is NFKC-normalized first, so full-width （１２３４５） equals (12345). A user's
+  plain term is turned into the matching FTS5 phrase by `fts_query` (大数据 -> "大数 数据"; a
+  single character becomes a prefix query, 热 -> "热"*), so every substring of two or more
+  characters is found, and one-character terms too. SQL functions: `cjk_match(q)` (the
+  query), `cjk_terms(text)` (the index form), and `escape_fts` is replaced by `cjk_match` so
+  Datasette's own table search box (?_search=) works on these indexes as well.
+- Amounts shown as people read them: 471725300.0 -> 471,725,300 (HTML only; JSON is raw).
+- /charts: server-rendered SVG charts (no JavaScript, no CDN) of one department's spending
+  by function class, basic vs project spending, and 三公 expenses over the years.
+- Template variables for the landing page (live counts from the database).
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from decimal import Decimal
+
+PLUGIN = "budget-site"
+DEFAULT_DATABASE = "budgets"
+
+# Han (basic, extension A, compatibility, extensions B-F), kana, hangul: characters that
+# unicode61 glues into one token when they follow each other.
+_CJK = ("\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+        "\U00020000-\U0003134f")
+_RUN_RE = re.compile(f"([{_CJK}]+)|((?:(?![{_CJK}])[^\\W_])+)")
+_QUERY_TERM_RE = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def _runs(text: str) -> list[tuple[bool, str]]:
+    """(is_cjk, run) for each run of CJK characters or of other letters/digits."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return [(bool(m.group(1)), m.group(0)) for m in _RUN_RE.finditer(text)]
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i:i + 2] for i in range(len(run) - 1)] or [run]
+
+
+def index_terms(text: str | None) -> str:
+    """The text as FTS5 should index it: CJK runs as overlapping bigrams plus their last
+    character, other words whole, separated by spaces."""
+    tokens: list[str] = []
+    for cjk, run in _runs(text or ""):
+        if cjk and len(run) > 1:
+            tokens += _bigrams(run) + [run[-1]]
+        else:
+            tokens.append(run)
+    return " ".join(tokens)
+
+
+def _phrase(term: str) -> str | None:
+    runs = _runs(term)
+    if not runs:
+        return None
+    tokens: list[str] = []
+    for i, (cjk, run) in enumerate(runs):
+        last = i == len(runs) - 1
+        if cjk and len(run) > 1:
+            tokens += _bigrams(run)
+            if not last:  # the text's run ends here too, so its final character follows
+                tokens.append(run[-1])
+        else:
+            tokens.append(run)
+    prefix = runs[-1][0] and len(runs[-1][1]) == 1  # one character: any bigram starting with it
+    return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
+
+
+def fts_query(query: str | None) -> str:
+    """A user's plain search terms -> an FTS5 query over `index_terms` text.
+
+    Terms separated by spaces must all match (AND); "quoted text" is one term. Characters
+    that are neither letters nor digits only separate. An empty query matches nothing."""
+    phrases = []
+    for m in _QUERY_TERM_RE.finditer(query or ""):
+        phrase = _phrase(m.group(1) if m.group(1) is not None else m.group(2))
+        if phrase:
+            phrases.append(phrase)
+    return " ".join(phrases) if phrases else '""'
+
+
+def format_number(value: float) -> str:
+    """471725300.0 -> '471,725,300'; 115680.5 -> '115,680.5' (at most 10 decimals)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.10f}".rstrip("0").rstrip(".")
+
+
+def wan(value) -> str:
+    """Yuan -> '1,453.47 万元' as budget documents print it."""
+    if value is None:
+        return "–"
+    return f"{Decimal(str(value)) / 10000:,.2f} 万元"
+
+
+# --------------------------------------------------------------------------------------
+# SVG charts, rendered on the server.
+
+PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f")
+
+
+def _esc(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def hbar_chart(title: str, rows: list[tuple[str, float]], *, label_width: int = 230,
+               width: int = 760) -> str:
+    """Horizontal bars, one per (label, yuan) row, with the amount in 万元 at the bar's end."""
+    bar_h, gap, top = 22, 8, 34
+    height = top + len(rows) * (bar_h + gap) + 10
+    peak = max((v for _, v in rows if v), default=0) or 1
+    span = width - label_width - 150
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             f'aria-label="{_esc(title)}">',
+             f'<title>{_esc(title)}</title>',
+             f'<text x="0" y="20" class="chart-title">{_esc(title)}</text>']
+    for i, (label, value) in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        w = max(1.0, span * (value or 0) / peak)
+        parts.append(f'<g class="bar"><title>{_esc(label)}: {_esc(wan(value))}</title>'
+                     f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" '
+                     f'class="bar-label">{_esc(label)}</text>'
+                     f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                     f'fill="{PALETTE[0]}"></rect>'
+                     f'<text x="{label_width + w + 6:.1f}" y="{y + 16}" class="bar-value">'
+                     f'{_esc(wan(value))}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def stacked_chart(title: str, columns: list[tuple[str, list[float | None], str | None]],
+                  series: list[str], *, width: int | None = None, height: int = 300) -> str:
+    """Vertical stacked bars: one column per (label, values per series, note), a legend,
+    and the column's total in 万元 above it (or the note when there is nothing to draw)."""
+    top, bottom, left = 64, 40, 20
+    width = width or max(460, min(900, left + 150 * len(columns)))
+    plot_h = height - top - bottom
+    totals = [sum(v or 0 for v in values) for _, values, _ in columns]
+    peak = max(totals, default=0) or 1
+    slot = (width - left) / max(len(columns), 1)
+    bar_w = min(90, slot * 0.6)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             f'aria-label="{_esc(title)}">',
+             f'<title>{_esc(title)}</title>',
+             f'<text x="0" y="20" class="chart-title">{_esc(title)}</text>']
+    x = 0
+    for s, name in enumerate(series):  # legend
+        parts.append(f'<rect x="{x}" y="32" width="12" height="12" fill="{PALETTE[s]}"></rect>'
+                     f'<text x="{x + 16}" y="43" class="legend">{_esc(name)}</text>')
+        x += 24 + 14 * len(name)
+    base = top + plot_h
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{width}" y2="{base}" stroke="#999"></line>')
+    for c, ((label, values, note), total) in enumerate(zip(columns, totals)):
+        cx = left + slot * c + (slot - bar_w) / 2
+        y = base
+        for s, value in enumerate(values):
+            if not value:
+                continue
+            h = plot_h * value / peak
+            y -= h
+            parts.append(f'<rect x="{cx:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                         f'fill="{PALETTE[s]}"><title>{_esc(label)} {_esc(series[s])}: '
+                         f'{_esc(wan(value))}</title></rect>')
+        caption = wan(total) if total else (note or "–")
+        parts.append(f'<text x="{cx + bar_w / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" '
+                     f'class="bar-value">{_esc(caption)}</text>'
+                     f'<text x="{cx + bar_w / 2:.1f}" y="{base + 18}" text-anchor="middle" '
+                     f'class="bar-label">{_esc(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _data_table(columns, series, totals=None) -> dict:
+    """The numbers of a stacked chart, for a table under it (万元)."""
+    rows = []
+    for i, (label, values, note) in enumerate(columns):
+        total = totals[i] if totals else sum(v or 0 for v in values)
+        if not total and note:
+            rows.append([label] + [note] * (len(series) + 1))
+        else:
+            rows.append([label] + [wan(v) for v in values] + [wan(total)])
+    return {"header": ["年度"] + series + ["合计"], "rows": rows}
+
+
+# --------------------------------------------------------------------------------------
+# Datasette hooks. Imported lazily so the tokenizer above is usable without Datasette.
+
+try:
+    from datasette import hookimpl
+except ImportError:  # pragma: no cover - only the tokenizer is wanted
+    hookimpl = None
+
+
+def _config(datasette) -> dict:
+    return datasette.plugin_config(PLUGIN) or {}
+
+
+def _database(datasette):
+    return datasette.get_database(_config(datasette).get("database", DEFAULT_DATABASE))
+
+
+async def _charts(datasette, request):
+    from datasette.utils.asgi import Response
+
+    db = _database(datasette)
+    departments = [dict(r) for r in (await db.execute(
+        "select department_id, department_name, division_name, names, first_year, last_year "
+        "from departments order by division_code, department_id")).rows]
+    wanted = request.args.get("department_id") or (
+        departments[0]["department_id"] if departments else None)
+    department = next((d for d in departments if d["department_id"] == wanted), None)
+    charts = []
+    if department:
+        years = [dict(r) for r in (await db.execute(
+            "select * from document_summary where department_id = ? and kind = 'budget' "
+            "order by fiscal_year", [wanted])).rows]
+        classes = [dict(r) for r in (await db.execute(
+            "select fiscal_year, function_class, function_class_name, amount "
+            "from function_class_spending where department_id = ? and kind = 'budget' "
+            "order by fiscal_year desc, amount desc", [wanted])).rows]
+        three = [dict(r) for r in (await db.execute(
+            "select * from three_public_by_document where department_id = ? and kind = 'budget' "
+            "order by fiscal_year", [wanted])).rows]
+        for year in sorted({r["fiscal_year"] for r in classes}, reverse=True):
+            rows = [(f'{r["function_class"]} {r["function_class_name"]}', r["amount"])
+                    for r in classes if r["fiscal_year"] == year]
+            charts.append({"id": f"function-classes-{year}",
+                           "svg": hbar_chart(f"{year}年 支出功能分类（类）· spending by "
+                                             f"function class", rows)})
+        if years:
+            series = ["基本支出 basic", "项目支出 project"]
+            columns = [(f'{r["fiscal_year"]}年', [r["basic"], r["project"]], None)
+                       for r in years]
+            charts.append({"id": "basic-project", "svg": stacked_chart(
+                "基本支出与项目支出 · basic and project spending by year", columns, series),
+                "table": _data_table(columns, series)})
+        if three:
+            notes = {"empty": "空表 (none)", "absent": "未公开 (not printed)"}
+            series = ["因公出国（境）费", "公务用车购置及运行费", "公务接待费"]
+            columns = [(f'{r["fiscal_year"]}年',
+                        [r["travel_abroad"], r["vehicles"], r["reception"]],
+                        notes.get(r["three_public_table"])) for r in three]
+            charts.append({"id": "three-public", "svg": stacked_chart(
+                "“三公”经费 · the three public expenses by year", columns, series),
+                "table": _data_table(columns, series, [r["total"] for r in three])})
+    context = {"departments": departments, "department": department, "charts": charts,
+               "database": db.name}
+    return Response.html(await datasette.render_template("charts.html", context,
+                                                         request=request))
+
+
+if hookimpl:
+
+    @hookimpl(trylast=True)  # after Datasette's own escape_fts, so ours replaces it
+    def prepare_connection(conn):
+        conn.create_function("cjk_match", 1, fts_query, deterministic=True)
+        conn.create_function("cjk_terms", 1, index_terms, deterministic=True)
+        conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+
+    @hookimpl
+    def render_cell(value):
+        if isinstance(value, float):
+            return format_number(value)
+        return None
+
+    @hookimpl
+    def register_routes():
+        return [(r"^/charts$", _charts)]
+
+    @hookimpl
+    def menu_links(datasette):
+        db = _config(datasette).get("database", DEFAULT_DATABASE)
+        return [
+            {"href": datasette.urls.path("/"), "label": "首页 Home"},
+            {"href": datasette.urls.path("/charts"), "label": "图表 Charts"},
+            {"href": datasette.urls.path(f"/{db}/search_everything"), "label": "搜索 Search"},
+            {"href": datasette.urls.path("/datapackage/datapackage.json"),
+             "label": "数据包 datapackage.json"},
+        ]
+
+    @hookimpl
+    def extra_template_vars(view_name, datasette):
+        config = _config(datasette)
+
+        async def inner():
+            site = dict(config)
+            if view_name == "index":
+                db = _database(datasette)
+                site["documents_list"] = [dict(r) for r in (await db.execute(
+                    "select document_id, title, department_name, division_name, fiscal_year, "
+                    "kind, source_url, published_date from documents "
+                    "order by fiscal_year desc, division_code, document_id")).rows]
+            return {"site": site}
+
+        return inner

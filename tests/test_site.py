@@ -1,0 +1,633 @@
+"""The Datasette site: the database built from the package, Chinese full-text search, the
+metadata, every canned query through Datasette's own test client, the JSON API, charts, and
+that nothing can write. Golden values are the seeds' printed figures (in yuan)."""
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import markupsafe
+import pytest
+import sqlite_utils
+import yaml
+from click.testing import CliRunner
+
+from conftest import ROOT, SEEDS, copy_seed
+from pipeline.build import build
+from pipeline.cli import cli
+from pipeline.registry import BY_NAME, TABLES
+from pipeline.site import (SITE_DIR, SiteError, build_site, make_datasette, plugin_module,
+                           publish_args, register_functions, serve_args, site_config)
+
+HOTLINE = "新乡市12345政务服务便民热线平台经费"
+HOTLINE_CODE = "410700240000000005617"
+XINXIANG = "410700-709"
+XINXIANG_DOC = "xinxiang-city-zwfw-2024-budget"
+HONGQI_DOC = "xinxiang-hongqi-zwfw-2022-budget"
+XUCHANG_DOC = "xuchang-city-zwfw-2024-budget"
+RENAMED = "新乡市行政审批和政务信息管理局"
+
+
+def build_seed_site(root: Path, repository: str | None = "https://example.org/budgets"
+                    ) -> tuple[Path, Path]:
+    """The package of the three seed documents and its site under `root`:
+    (package folder, site folder). Only the seeds, so golden values stay fixed whatever
+    other documents sources/ gains."""
+    sources = root / "sources"
+    sources.mkdir(parents=True)
+    for seed in SEEDS:
+        copy_seed(seed, sources)
+    package = root / "datapackage"
+    result = build(sources, package, progress=False)
+    assert result.ok, (result.failed, result.validation_errors)
+    site = root / "site"
+    build_site(package, site, repository)
+    return package, site
+
+
+@pytest.fixture(scope="module")
+def seed_site(tmp_path_factory) -> tuple[Path, Path]:
+    return build_seed_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="module")
+def db_path(seed_site) -> Path:
+    return seed_site[1] / "budgets.db"
+
+
+@pytest.fixture(scope="module")
+def loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+class Client:
+    """Datasette's own test client (datasette.client), driven synchronously."""
+
+    def __init__(self, ds, loop):
+        self.ds, self.loop = ds, loop
+        loop.run_until_complete(ds.invoke_startup())
+
+    def get(self, path: str, **params):
+        return self.loop.run_until_complete(self.ds.client.get(path, params=params or None))
+
+    def json(self, path: str, **params):
+        response = self.get(path, **params)
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
+
+    def rows(self, path: str, **params) -> list[dict]:
+        return self.json(path, _shape="array", **params)
+
+
+@pytest.fixture(scope="module")
+def client(seed_site, loop) -> Client:
+    package, site = seed_site
+    return Client(make_datasette(site / "budgets.db", site / "metadata.json", package), loop)
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    register_functions(conn)
+    return conn
+
+
+# --------------------------------------------------------------------------------------
+# The database
+
+
+def test_every_table_has_its_schema_types_and_keys(db_path, seed_site):
+    db = sqlite_utils.Database(db_path)
+    descriptor = json.loads((seed_site[0] / "datapackage.json").read_text(encoding="utf-8"))
+    sql_type = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
+    for resource in descriptor["resources"]:
+        table = db[resource["name"]]
+        assert table.exists(), resource["name"]
+        schema = resource["schema"]
+        assert table.columns_dict and [c.name for c in table.columns] == \
+            [f["name"] for f in schema["fields"]]
+        types = {c.name: c.type for c in table.columns}
+        for f in schema["fields"]:
+            assert types[f["name"]] == sql_type[f["type"]], (resource["name"], f["name"])
+        assert table.pks == schema["primaryKey"]
+        declared = {(fk.column, fk.other_table, fk.other_column) for fk in table.foreign_keys}
+        for fk in schema["foreignKeys"]:
+            assert (fk["fields"][0], fk["reference"]["resource"],
+                    fk["reference"]["fields"][0]) in declared
+        if "document_id" in table.columns_dict and resource["name"] != "documents":
+            assert ("document_id", "documents", "document_id") in declared
+        with open(seed_site[0] / resource["path"], encoding="utf-8", newline="") as f:
+            assert table.count == len(list(csv.DictReader(f))), resource["name"]
+    assert ("department_id", "departments", "department_id") in {
+        (fk.column, fk.other_table, fk.other_column) for fk in db["documents"].foreign_keys}
+
+
+def test_values_keep_their_types_and_blanks(db_path):
+    conn = connect(db_path)
+    row = conn.execute("select * from projects where project_name = ?", [HOTLINE]).fetchone()
+    assert (row["total"], row["general_public_budget"], row["government_fund"]) == \
+        (704000.0, 704000.0, None)
+    doc = conn.execute("select * from documents where document_id = ?", [XUCHANG_DOC]).fetchone()
+    assert (doc["fiscal_year"], doc["consolidated"], doc["department_id"]) == \
+        (2024, 1, "411000-070")
+    # a blank key column is '' (primary keys are NOT NULL); other blanks stay NULL
+    total = conn.execute("select * from projects where document_id = ? and line_type = 'total'",
+                         [XINXIANG_DOC]).fetchone()
+    assert (total["unit_code"], total["project_type"], total["total"]) == ("", None, 460510100.0)
+
+
+def test_indexes_cover_the_filtered_and_joined_columns(db_path):
+    db = sqlite_utils.Database(db_path)
+    indexed = {(t, tuple(i.columns)) for t in db.table_names() for i in db[t].indexes}
+    for table, columns in site_config()["indexes"].items():
+        for cols in columns:
+            assert (table, tuple(cols)) in indexed
+    plan = " ".join(r[3] for r in db.execute(
+        "explain query plan select * from documents where department_id = '410700-709'"))
+    assert "USING INDEX" in plan
+
+
+def test_views_answer_the_common_questions(db_path):
+    conn = connect(db_path)
+    summary = {r["document_id"]: dict(r) for r in conn.execute("select * from document_summary")}
+    assert set(summary) == set(SEEDS)
+    x = summary[XINXIANG_DOC]
+    assert (x["income_total"], x["spending_total"], x["basic"], x["project"]) == \
+        (471725300, 471725300, 11215200, 460510100)
+    assert (x["basic_share"], x["project_share"], x["three_public_total"], x["projects"]) == \
+        (2.38, 97.62, 26000, 9)
+    h = summary[HONGQI_DOC]
+    assert (h["three_public_table"], h["three_public_total"], h["checks_failed"]) == \
+        ("empty", None, 5)
+    classes = {r["function_class"]: r["amount"] for r in conn.execute(
+        "select * from function_class_spending where document_id = ?", [XINXIANG_DOC])}
+    assert classes == {"201": 14534700, "206": 50000000, "208": 1216100, "210": 800700,
+                       "229": 405173800}
+
+
+def test_departments_keep_one_id_across_years_and_renames(tmp_path, seed_site):
+    """A 2025 disclosure of the same department (410700-709) under its new name lines up
+    with its 2024 one: one department, two names, one history."""
+    package = tmp_path / "datapackage"
+    shutil.copytree(seed_site[0], package)
+    data = package / "data"
+
+    def append(table: str, **values):
+        names = BY_NAME[table].field_names()
+        with open(data / f"{table}.csv", "a", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerow([values.get(n, "") for n in names])
+
+    doc = "xinxiang-city-xzsp-2025-budget"
+    append("documents", document_id=doc, title=f"2025年{RENAMED}部门预算公开",
+           department_name=RENAMED, department_code="709", department_id=XINXIANG,
+           division_name="河南省新乡市", division_code="410700", fiscal_year="2025",
+           kind="budget", consolidated="false", source_format="transcript",
+           source_file="transcript.txt", sha256="0" * 64, tables_found="3")
+    append("expenditure_by_function", document_id=doc, fund="all", line_type="total",
+           total="60000000", basic="12000000", project="48000000", source_table="支出总表")
+    append("three_public_expenses", document_id=doc, line_type="total", total="20000",
+           vehicles="16000", vehicle_operation="16000", reception="4000",
+           source_table="“三公”经费支出情况表")
+    append("income_expenditure_summary", document_id=doc, side="expenditure",
+           item="一般公共服务", item_code="function_class_201", function_code="201",
+           amount="60000000", source_table="收支总表")
+    build_site(package, tmp_path / "site", "https://example.org/budgets")
+    conn = connect(tmp_path / "site" / "budgets.db")
+    dep = dict(conn.execute("select * from departments where department_id = ?",
+                            [XINXIANG]).fetchone())
+    assert (dep["department_name"], dep["first_year"], dep["last_year"], dep["documents"]) == \
+        (RENAMED, 2024, 2025, 2)
+    assert dep["names"] == f"{RENAMED} / 新乡市政务服务和大数据管理局"
+    query = site_config()["queries"]["department_history"]["sql"]
+    for term in (XINXIANG, "行政审批", "新乡市政务服务"):  # the id, the new name, the old name
+        rows = [dict(r) for r in conn.execute(query, {"department": term})]
+        assert [(r["fiscal_year"], r["name_that_year"], r["spending_total"]) for r in rows] == [
+            (2024, "新乡市政务服务和大数据管理局", 471725300),
+            (2025, RENAMED, 60000000)], term
+    search = site_config()["queries"]["search_everything"]["sql"]
+    found = [dict(r) for r in conn.execute(search, {"q": "政务信息"})]
+    assert [r["kind"] for r in found] == ["department"] and RENAMED in found[0]["name"]
+
+    loop = asyncio.new_event_loop()
+    try:
+        charts = Client(make_datasette(tmp_path / "site" / "budgets.db",
+                                       tmp_path / "site" / "metadata.json", package), loop)
+        page = charts.get("/charts", department_id=XINXIANG).text
+    finally:
+        loop.close()
+    assert "2024年" in page and "2025年" in page and "6,000.00 万元" in page
+    assert "2.00 万元" in page and "2.60 万元" in page  # 三公 2025 and 2024
+
+
+# --------------------------------------------------------------------------------------
+# Chinese full-text search
+
+
+def test_index_terms_are_overlapping_bigrams():
+    plugin = plugin_module()
+    assert plugin.index_terms("新乡市12345热线") == "新乡 乡市 市 12345 热线 线"
+    assert plugin.index_terms("（１２３４５）ABC") == "12345 abc"  # NFKC, case-folded
+    assert plugin.fts_query("大数据") == '"大数 数据"'
+    assert plugin.fts_query("热线") == '"热线"'
+    assert plugin.fts_query("热") == '"热"*'
+    assert plugin.fts_query("大数据 热线") == '"大数 数据" "热线"'
+    assert plugin.fts_query("") == plugin.fts_query(' " ') == '""'
+
+
+@pytest.mark.parametrize("term, expected", [
+    ("热线", {HOTLINE}),
+    ("大数据", {"新乡市大数据产业园建设项目(二期)(2023年结转)",
+              "新乡市大数据产业园二期建设项目(2023年结转)",
+              "新乡市大数据产业园建设项目二期(2023年结转)",
+              "新乡市政务服务和大数据管理局聘用人员经费"}),
+    ("产业园建设项目", {"新乡市大数据产业园建设项目(二期)(2023年结转)",
+                 "新乡市大数据产业园建设项目二期(2023年结转)"}),
+    ("便民", {HOTLINE}),          # two characters inside a longer run
+    ("经费 热线", {HOTLINE}),      # every term must match
+    ("12345", {HOTLINE}),
+    ("市12345政务", {HOTLINE}),    # across a CJK / digit boundary
+    ("１２３４５", {HOTLINE}),      # full-width digits
+    ("市民之家", {"【统筹本级】市民之家运行经费", "【基本运转】市民之家运行经费"}),
+    ("电子印", {"电子印章"}),
+    ("党", {"党建经费"}),          # one character: a prefix of its bigrams
+    ("热数", set()),               # not a substring of anything
+    ("12345热线", set()),          # the name has 政务… between them
+    ("", set()),
+])
+def test_chinese_search_finds_substrings(db_path, term, expected):
+    conn = connect(db_path)
+    found = {r[0] for r in conn.execute(
+        "select p.project_name from projects_fts f join projects p on p.rowid = f.rowid "
+        "where projects_fts match cjk_match(?) and p.line_type = 'item'", [term])}
+    assert found == expected
+
+
+def test_datasette_search_box_understands_chinese(client):
+    rows = client.rows("/budgets/projects.json", _search="热线")
+    assert [(r["project_name"], r["total"]) for r in rows] == [(HOTLINE, 704000)]
+    departments = client.rows("/budgets/departments.json", _search="大数据")
+    assert {d["department_id"] for d in departments} == {XINXIANG, "410702-028", "411000-070"}
+    targets = client.rows("/budgets/performance_targets.json", _search="群众满意度",
+                          _size="max")
+    assert targets and all("群众满意度" in t["level3"] or "群众满意度" in (t["project_name"] or "")
+                           for t in targets)
+    page = client.get("/budgets/projects", _search="大数据")
+    assert page.status_code == 200 and "227,601,900" in page.text
+
+
+# --------------------------------------------------------------------------------------
+# Canned queries, each through Datasette with golden rows
+
+
+def _by(rows, key, value):
+    return next(r for r in rows if r[key] == value)
+
+
+def check_three_public_by_department(rows):
+    x = _by(rows, "department_id", XINXIANG)
+    assert (x["fiscal_year"], x["total"], x["vehicles"], x["reception"]) == (2024, 26000, 21000, 5000)
+    assert (x["travel_abroad"], x["three_public_table"]) == (None, "printed")
+    assert _by(rows, "department_id", "411000-070")["total"] == 85000
+    hongqi = _by(rows, "department_id", "410702-028")
+    assert (hongqi["three_public_table"], hongqi["total"]) == ("empty", None)
+
+
+def check_largest_projects(rows):
+    assert [r["total"] for r in rows] == sorted((r["total"] for r in rows), reverse=True)
+    assert (rows[0]["project_name"], rows[0]["total"], rows[0]["project_code"]) == \
+        ("新乡市大数据产业园二期建设项目(2023年结转)", 227601900, "410700240000000034596")
+    assert _by(rows, "project_name", "【专项资金】信息化建设资金")["total"] == 30000000
+    assert len(rows) == 23
+
+
+def check_spending_by_function_class(rows):
+    general = {r["department_id"]: (r["amount"], r["share"]) for r in rows
+               if r["function_class"] == "201"}
+    assert general == {XINXIANG: (14534700, 3.08), "411000-070": (43102000, 96.66),
+                       "410702-028": (2954200, 100.0)}
+    assert _by(rows, "function_class", "206")["function_class_name"] == "科学技术支出"
+
+
+def check_function_class_totals(rows):
+    row = next(r for r in rows if r["fiscal_year"] == 2024 and r["function_class"] == "201")
+    assert (row["departments"], row["amount"]) == (2, 14534700 + 43102000)
+
+
+def check_department_history(rows):
+    assert [(r["fiscal_year"], r["name_that_year"], r["spending_total"], r["basic"],
+             r["project"], r["three_public_total"], r["projects"]) for r in rows] == [
+        (2024, "新乡市政务服务和大数据管理局", 471725300, 11215200, 460510100, 26000, 9)]
+
+
+def check_basic_vs_project(rows):
+    assert [r["document_id"] for r in rows] == [XINXIANG_DOC, XUCHANG_DOC, HONGQI_DOC]
+    hongqi = rows[-1]
+    assert (hongqi["basic"], hongqi["project"], hongqi["basic_share"], hongqi["project_share"]) \
+        == (1680100, 1274100, 56.87, 43.13)
+
+
+def check_failing_checks(rows):
+    assert {r["document_id"] for r in rows} == {HONGQI_DOC} and len(rows) == 5
+    row = next(r for r in rows if r["subject"] == "表一 其中：财政拨款")
+    assert (row["rule"], row["expected"], row["actual"], row["difference"]) == \
+        ("appropriation_matches_general_budget", 2954200, 2939200, -15000)
+    assert all(r["acknowledged"] for r in rows)
+
+
+def check_search_projects(rows):
+    assert [(r["project_name"], r["total"], r["department_name"]) for r in rows] == \
+        [(HOTLINE, 704000, "新乡市政务服务和大数据管理局")]
+
+
+def check_project_indicators(rows):
+    assert len(rows) == 9 and {r["project_code"] for r in rows} == {HOTLINE_CODE}
+    calls = _by(rows, "level3", "接通群众来电数量")
+    assert (calls["value"], calls["operator"], calls["value_number"], calls["value_unit"]) == \
+        ("≥500000个", "≥", 500000, "个")
+
+
+def check_search_everything(rows):
+    kinds = [r["kind"] for r in rows]
+    assert kinds[:3] == ["department"] * 3 and "project" in kinds
+    assert {r["name"] for r in rows if r["kind"] == "department"} == {
+        "新乡市政务服务和大数据管理局", "新乡市红旗区政务服务和大数据管理局", "许昌市政务服务和大数据管理局"}
+    assert _by(rows, "name", "新乡市大数据产业园二期建设项目(2023年结转)")["amount"] == 227601900
+
+
+GOLDEN = {name[len("check_"):]: check for name, check in globals().items()
+          if name.startswith("check_")}
+
+
+def test_there_are_at_least_eight_canned_queries_each_with_golden_rows():
+    queries = site_config()["queries"]
+    assert len(queries) >= 8
+    assert set(queries) == set(GOLDEN)
+
+
+@pytest.mark.parametrize("name", sorted(site_config()["queries"]))
+def test_canned_query(client, name):
+    query = site_config()["queries"][name]
+    params = {p: "" for p in re.findall(r":(\w+)", query["sql"])}
+    params.update(query.get("example") or {})
+    page = client.get(f"/budgets/{name}", **params)
+    assert page.status_code == 200 and str(markupsafe.escape(query["title"])) in page.text
+    rows = client.rows(f"/budgets/{name}.json", **params)
+    assert rows, name
+    GOLDEN[name](rows)
+
+
+def test_canned_query_parameters_filter(client):
+    rows = client.rows("/budgets/three_public_by_department.json", department="许昌")
+    assert [r["department_id"] for r in rows] == ["411000-070"]
+    rows = client.rows("/budgets/largest_projects.json", year="2022", type="")
+    assert {r["fiscal_year"] for r in rows} == {2022} and len(rows) == 7
+    rows = client.rows("/budgets/project_indicators.json", project=HOTLINE_CODE)
+    assert len(rows) == 9
+    rows = client.rows("/budgets/spending_by_function_class.json", year="", **{"class": "社会保障"})
+    assert {r["function_class"] for r in rows} == {"208"}
+    assert client.rows("/budgets/search_projects.json", q="") == []
+
+
+# --------------------------------------------------------------------------------------
+# JSON API, read-only SQL
+
+
+def test_json_api_for_a_table_and_a_query(client):
+    data = client.json("/budgets/documents.json", _shape="objects")
+    assert data["database"] == "budgets" and data["table"] == "documents"
+    docs = {r["document_id"]: r for r in data["rows"]}
+    assert docs[XINXIANG_DOC]["department_id"] == XINXIANG
+    assert docs[HONGQI_DOC]["fiscal_year"] == 2022
+    projects = client.rows("/budgets/projects.json", document_id=XINXIANG_DOC,
+                           line_type="item", _sort_desc="total", _size="3")
+    assert [p["total"] for p in projects] == [227601900, 99953500, 77618400]
+    labelled = client.rows("/budgets/projects.json", _search="热线", _labels="on")
+    assert labelled[0]["document_id"]["label"] == "2024年新乡市政务服务和大数据管理局部门预算公开"
+    query = client.json("/budgets/search_projects.json", q="热线")
+    assert query["columns"][:2] == ["project_name", "total"]
+    assert query["rows"] == [[HOTLINE, 704000.0, "其他运转类", "新乡市政务服务和大数据管理局", 2024,
+                              "新乡市政务服务和大数据管理局", XINXIANG_DOC]]
+    sql = client.rows("/budgets.json", sql="select count(*) as n from projects where total > :t",
+                      t="100000000")
+    assert sql == [{"n": 3}]  # the total, department and largest item lines
+    wan = client.rows("/budgets/projects.json", total__gt="10000万元", line_type="item")
+    assert {p["total"] for p in wan} == {227601900}
+
+
+@pytest.mark.parametrize("sql", [
+    "insert into documents (document_id) values ('x')",
+    "update projects set total = 0",
+    "delete from checks",
+    "drop table projects",
+    "create table notes (x)",
+    "with t as (select 1) delete from checks",
+    "with t as (select 1) update projects set total = 0",
+    "pragma writable_schema = 1",
+    "attach database 'other.db' as other",
+    "vacuum",
+    "select 1; delete from checks",
+])
+def test_arbitrary_sql_cannot_write(client, db_path, sql):
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    response = client.get("/budgets.json", sql=sql)
+    assert response.status_code in (400, 403, 500)
+    assert response.json()["ok"] is False
+    assert client.rows("/budgets.json", sql="select count(*) as n from checks")[0]["n"] > 0
+    assert client.rows("/budgets.json", sql="select min(total) as t from projects "
+                       "where line_type = 'total'")[0]["t"] > 0
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+
+
+def test_database_is_immutable_and_queries_are_time_limited(client):
+    databases = client.json("/-/databases.json")
+    assert [(d["name"], d["is_mutable"]) for d in databases] == [("budgets", False)]
+    settings = client.json("/-/settings.json")
+    assert settings["sql_time_limit_ms"] == site_config()["settings"]["sql_time_limit_ms"]
+    response = client.get("/budgets.json", sql="with recursive c(x) as (select 1 union all "
+                          "select x + 1 from c) select count(*) from c")
+    assert response.status_code == 400 and "too long" in response.text
+
+
+# --------------------------------------------------------------------------------------
+# Metadata, landing page, charts, downloads
+
+
+def test_metadata_comes_from_the_registry(seed_site):
+    meta = json.loads((seed_site[1] / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["title"].startswith("中国部门预算公开数据")
+    assert meta["license"] == "CC-BY-4.0" and meta["license_url"].startswith("https://")
+    assert meta["source_url"] == "https://example.org/budgets"
+    tables = meta["databases"]["budgets"]["tables"]
+    for table in TABLES:
+        t = tables[table.name]
+        assert t["title"] == f"{table.title} ({table.name})"
+        assert t["description"].startswith(table.description)
+        for f in table.fields:
+            assert t["columns"][f.name].startswith(f"{f.title} · {f.description}")
+            assert (t.get("units", {}).get(f.name) == "yuan") == f.amount
+    assert tables["projects"]["columns"]["total"] == "合计 · Total. In yuan (元)."
+    assert {"fiscal_year", "division_name"} <= set(tables["documents"]["facets"])
+    assert "project_type" in tables["projects"]["facets"]
+    assert "function_class_name" in tables["function_class_spending"]["facets"]
+    assert tables["projects"]["sort_desc"] == "total"
+    assert tables["projects_fts"]["hidden"] is True
+    assert len(meta["databases"]["budgets"]["queries"]) >= 8
+    plugin = meta["plugins"]["budget-site"]
+    descriptor = json.loads((seed_site[0] / "datapackage.json").read_text(encoding="utf-8"))
+    assert plugin["package_version"] == descriptor["version"]
+    assert (plugin["documents"], plugin["first_year"], plugin["last_year"]) == (3, 2022, 2024)
+
+
+def test_build_fails_when_a_column_lacks_a_description(tmp_path, seed_site):
+    site_dir = tmp_path / "config"
+    site_dir.mkdir()
+    for name in ("site.yml", "views.yml", "queries.yml"):
+        shutil.copy(SITE_DIR / name, site_dir / name)
+    views = yaml.safe_load((site_dir / "views.yml").read_text(encoding="utf-8"))
+    del views["function_class_spending"]["columns"]["share"]
+    (site_dir / "views.yml").write_text(yaml.safe_dump(views, allow_unicode=True),
+                                        encoding="utf-8")
+    with pytest.raises(SiteError, match=r"column function_class_spending\.share"):
+        build_site(seed_site[0], tmp_path / "out", "https://example.org", site_dir=site_dir)
+    config = yaml.safe_load((SITE_DIR / "site.yml").read_text(encoding="utf-8"))
+    del config["derived_tables"]["department_names"]
+    (site_dir / "site.yml").write_text(yaml.safe_dump(config, allow_unicode=True),
+                                       encoding="utf-8")
+    shutil.copy(SITE_DIR / "views.yml", site_dir / "views.yml")
+    with pytest.raises(SiteError, match=r"table department_names"):
+        build_site(seed_site[0], tmp_path / "out", "https://example.org", site_dir=site_dir)
+
+
+def test_datasette_version_is_pinned_everywhere():
+    import datasette.version
+
+    pins = [r for r in site_config()["install"] if r.startswith("datasette==")]
+    assert pins == [f"datasette=={datasette.version.__version__}"]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert pyproject.count(f'"{pins[0]}"') >= 2  # the site and test extras
+
+
+def test_landing_page_explains_and_links_downloads(client, seed_site):
+    page = client.get("/")
+    assert page.status_code == 200
+    text = page.text
+    version = json.loads((seed_site[0] / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    for expected in ("中国部门预算公开数据", "这是什么", "数据来源", "数据版本",
+                     f"version <strong>{version}</strong>", "新乡市红旗区政务服务和大数据管理局",
+                     "https://example.org/budgets", "amounts in yuan"):
+        assert expected in text, expected
+    links = set(re.findall(r'href="([^"]+)"', text))
+    for link in ("/datapackage/datapackage.json", "/datapackage/README.md",
+                 "/datapackage/data/projects.csv", "/budgets.db", "/charts",
+                 "/budgets/search_everything", "/budgets/department_history"):
+        assert link in links, link
+        response = client.get(link)
+        assert response.status_code == 200, link
+    csv_text = client.get("/datapackage/data/projects.csv").text
+    assert HOTLINE in csv_text
+    assert client.json("/datapackage/datapackage.json")["version"] == version
+
+
+def test_table_page_shows_descriptions_and_readable_amounts(client):
+    page = client.get("/budgets/projects", line_type="item")
+    assert page.status_code == 200
+    assert "项目支出表 (projects)" in page.text
+    assert "项目名称 · Project name as printed" in page.text
+    assert "227,601,900" in page.text
+    assert 'class="facet-info' in page.text or "facet-results" in page.text
+    row = client.get(f"/budgets/projects/{XINXIANG_DOC},total,,,")  # blank key parts
+    assert row.status_code == 200 and "460,510,100" in row.text
+
+
+def test_charts_draw_a_department(client):
+    page = client.get("/charts", department_id=XINXIANG)
+    assert page.status_code == 200
+    text = page.text
+    assert text.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 3
+    for expected in ("新乡市政务服务和大数据管理局", "201 一般公共服务支出", "1,453.47 万元",
+                     "229 其他支出", "40,517.38 万元", "基本支出", "1,121.52 万元",
+                     "46,051.01 万元", "“三公”经费", "2.60 万元", "公务接待费", "0.50 万元"):
+        assert expected in text, expected
+    empty = client.get("/charts", department_id="410702-028").text
+    assert "空表 (none)" in empty
+    assert "Unknown department" in client.get("/charts", department_id="nope").text
+    assert client.get("/charts").status_code == 200
+
+
+# --------------------------------------------------------------------------------------
+# Commands
+
+
+def test_site_command_builds_database_and_metadata(tmp_path, seed_site):
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["site", "--package", str(seed_site[0]), "--out", str(out),
+                                      "--repository-url", "https://example.org/r"])
+    assert result.exit_code == 0, result.output
+    assert (out / "budgets.db").is_file() and (out / "metadata.json").is_file()
+    assert "budgets.db" in result.output
+    missing = CliRunner().invoke(cli, ["site", "--package", str(tmp_path / "none"),
+                                       "--out", str(out)])
+    assert missing.exit_code == 1 and "python -m pipeline build" in missing.output
+
+
+def test_serve_and_publish_use_one_set_of_options(seed_site):
+    package, site = seed_site
+    db, metadata = site / "budgets.db", site / "metadata.json"
+    serve = serve_args(db, metadata, package, port=9999)
+    assert serve[:3] == ["serve", "-i", str(db)]
+    assert ["--setting", "sql_time_limit_ms", "3000"] == serve[serve.index("sql_time_limit_ms") - 1:
+                                                               serve.index("sql_time_limit_ms") + 2]
+    image = publish_args("package", db, metadata, package, ("--tag", "budgets"))
+    assert image[:2] == ["package", str(db)]
+    assert image[image.index("--install") + 1] == site_config()["install"][0]
+    assert "--setting sql_time_limit_ms 3000" in image[image.index("--extra-options") + 1]
+    assert f"datapackage:{package}" in image and image[-2:] == ["--tag", "budgets"]
+    assert publish_args("cloudrun", db, metadata, package)[:2] == ["publish", "cloudrun"]
+    result = CliRunner().invoke(cli, ["publish", "package", "--dry-run", "--package",
+                                      str(package), "--out", str(site), "--tag", "x"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("datasette package ") and "--tag x" in result.output
+    for command in (["serve", "--help"], ["publish", "--help"], ["site", "--help"]):
+        assert CliRunner().invoke(cli, command).exit_code == 0
+
+
+def test_publish_package_builds_a_complete_image_context(tmp_path, seed_site, monkeypatch):
+    """`python -m pipeline publish package` gives `docker build` a folder that serves the
+    site: database, metadata, plugin, templates, downloads, pinned Datasette, settings.
+    (docker itself is stubbed: no engine runs here.)"""
+    import datasette.cli
+
+    seen = {}
+
+    def docker(args):
+        seen["args"] = args
+        seen["files"] = sorted(str(p) for p in Path(".").rglob("*") if p.is_file()
+                               and "__pycache__" not in p.parts)
+        seen["dockerfile"] = Path("Dockerfile").read_text(encoding="utf-8")
+        return 0
+
+    monkeypatch.setattr(datasette.cli.shutil, "which", lambda name: "/usr/bin/docker")
+    monkeypatch.setattr(datasette.cli, "call", docker)
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["publish", "package", "--package", str(seed_site[0]),
+                                      "--out", str(out), "--tag", "budgets-site"])
+    assert result.exit_code == 0, result.output
+    assert seen["args"] == ["docker", "build", "-t", "budgets-site", "."]
+    for path in ("budgets.db", "metadata.json", "plugins/budget_site.py",
+                 "templates/index.html", "templates/charts.html", "assets/site.css",
+                 "datapackage/datapackage.json", "datapackage/data/projects.csv"):
+        assert path in seen["files"], path
+    dockerfile = seen["dockerfile"]
+    assert "pip install -U datasette datasette==0.65.5" in dockerfile
+    for part in ("-i budgets.db", "--metadata metadata.json", "--plugins-dir plugins/",
+                 "--template-dir templates/", "--static datapackage:datapackage",
+                 "--setting sql_time_limit_ms 3000"):
+        assert part in dockerfile, part

@@ -1,0 +1,186 @@
+"""The site in a real browser: headless Chromium (Debian's package, installed by .ci/run)
+driven by Playwright against `python -m pipeline serve` on localhost. It asserts what a
+person sees: headings, numbers, labels, charts, and never an error page.
+
+Skipped, with the reason, where Playwright or Chromium is missing on a developer's machine;
+under CI (CI set) a missing browser is a failure, so the test cannot silently not run."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from test_site import HOTLINE, XINXIANG, build_seed_site
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def find_browser() -> str | None:
+    candidates = [os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium",
+                  shutil.which("chromium"), shutil.which("chromium-browser"),
+                  shutil.which("google-chrome"), shutil.which("google-chrome-stable")]
+    return next((c for c in candidates if c and Path(c).is_file()), None)
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: .ci/run should have installed it", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Python package playwright is not installed (pip install -e '.[test]')")
+    executable = find_browser()
+    if not executable:
+        _unavailable("no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`python -m pipeline serve` on the seed site, on a free localhost port."""
+    root = tmp_path_factory.mktemp("browser")
+    package, site = build_seed_site(root)
+    port = _free_port()
+    log = open(root / "serve.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--package", str(package), "--out",
+         str(site), "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2) as r:
+                    json.load(r)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start: " +
+                                       (root / "serve.log").read_text())
+                time.sleep(0.2)
+        yield {"base": base, "package": package, "shots": root}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def visit(page, url: str):
+    response = page.goto(url)
+    assert response is not None and response.status == 200, url
+    assert page.title() != "Error" and page.locator(".message-error").count() == 0
+    return response
+
+
+def test_landing_page(page, server):
+    visit(page, server["base"] + "/")
+    assert page.locator("h1").inner_text() == "中国部门预算公开数据"
+    version = json.loads((server["package"] / "datapackage.json").read_text(encoding="utf-8"))
+    assert f"version {version['version']}" in page.locator(".data-version").inner_text()
+    assert "3 disclosures" in page.locator(".data-version").inner_text()
+    sources = page.locator("table.documents-list").inner_text()
+    assert "新乡市红旗区政务服务和大数据管理局" in sources and "2022" in sources
+    download = page.get_by_role("link", name="datapackage.json").first
+    assert download.is_visible()
+    assert download.get_attribute("href") == "/datapackage/datapackage.json"
+    assert page.get_by_role("link", name="projects.csv").is_visible()
+    page.screenshot(path=str(server["shots"] / "landing.png"), full_page=True)
+    # the landing page's search box takes a plain Chinese term
+    page.locator("#site-search-q").fill("热线")
+    page.locator(".site-search input[type=submit]").click()
+    page.wait_for_load_state()
+    assert HOTLINE in page.locator("table.rows-and-columns").inner_text()
+    assert not page.errors
+
+
+def test_table_page(page, server):
+    visit(page, server["base"] + "/budgets/projects?line_type=item")
+    assert "项目支出表" in page.locator("h1").inner_text()
+    assert "项目名称 · Project name as printed" in page.locator("dl.column-descriptions").inner_text()
+    table = page.locator("table.rows-and-columns")
+    assert "新乡市大数据产业园二期建设项目(2023年结转)" in table.inner_text()
+    biggest = table.locator("tbody tr").first
+    assert "227,601,900" in biggest.inner_text()  # sorted by total, shown with separators
+    assert "23 rows" in page.locator("h3").first.inner_text()
+    assert page.get_by_role("link", name="特定目标类").first.is_visible()  # a facet
+    assert not page.errors
+
+
+def test_canned_query_with_a_parameter(page, server):
+    visit(page, server["base"] + "/budgets/search_projects")
+    page.locator("input[name=q]").fill("热线")
+    page.get_by_role("button", name="Run SQL").click()
+    page.wait_for_load_state()
+    assert "q=%E7%83%AD%E7%BA%BF" in page.url
+    rows = page.locator("table.rows-and-columns tbody tr")
+    assert rows.count() == 1
+    text = rows.first.inner_text()
+    assert HOTLINE in text and "704,000" in text and "其他运转类" in text
+    visit(page, server["base"] + f"/budgets/department_history?department={XINXIANG}")
+    history = page.locator("table.rows-and-columns").inner_text()
+    assert "471,725,300" in history and "97.62" in history and "2024" in history
+    assert not page.errors
+
+
+def test_chart(page, server):
+    visit(page, server["base"] + "/charts")
+    page.locator("#department_id").select_option(XINXIANG)
+    page.get_by_role("button", name="显示 Show").click()
+    page.wait_for_load_state()
+    assert f"department_id={XINXIANG}" in page.url
+    assert page.locator("h2.department-name").inner_text() == "新乡市政务服务和大数据管理局"
+    classes = page.locator("#function-classes-2024 svg")
+    box = classes.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100
+    labels = classes.locator("text").all_text_contents()
+    assert "201 一般公共服务支出" in labels and "1,453.47 万元" in labels
+    assert "229 其他支出" in labels and "40,517.38 万元" in labels
+    bars = classes.locator("rect")
+    assert bars.count() == 5
+    widths = [float(bars.nth(i).get_attribute("width")) for i in range(5)]
+    assert widths == sorted(widths, reverse=True)  # largest class first, drawn widest
+    three = page.locator("#three-public")
+    assert three.locator("svg").is_visible()
+    assert "2.60 万元" in three.locator("svg text").all_text_contents()
+    assert "公务接待费" in three.inner_text() and "0.50 万元" in three.inner_text()
+    page.screenshot(path=str(server["shots"] / "charts.png"), full_page=True)
+    assert not page.errors
