@@ -67,3 +67,6 @@ def test_publish_releases_the_version_once():
     run = "\n".join(s.get("run", "") for s in wf["jobs"]["publish"]["steps"])
     assert "python -m pipeline build" in run and "python -m pipeline release" in run
     assert 'gh release create "v$VERSION"' in run and "refs/tags/v$version" in run
+    assert "python -m pipeline site" in run and "--database site/budgets.db" in run
+    deploy = next(s for s in wf["jobs"]["publish"]["steps"] if s.get("name") == "Deploy the site")
+    assert "skipping the site deployment" in deploy["run"] and "exit 0" in deploy["run"]
