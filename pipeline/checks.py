@@ -106,12 +106,13 @@ def total(values: Iterable[Decimal | None]) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
-def _sum_check(subject: str, whole: dict, parts: list[dict], key: str, tables: str) -> Comparison | None:
-    expected = total(p.get(key) for p in parts)
-    actual = whole.get(key)
-    if expected is None and actual is None:
-        return None
-    return Comparison(subject, expected, actual, tol([whole] + parts, len(parts)), tables)
+def _sums(subject: str, whole: dict, parts: list[dict], resource: str) -> Iterator[Comparison]:
+    """For each amount column: `whole` against the sum of `parts`."""
+    for key in _amount_keys(resource):
+        expected, actual = total(p.get(key) for p in parts), whole.get(key)
+        if expected is not None or actual is not None:
+            yield Comparison(f"{subject} {key}", expected, actual,
+                             tol([whole] + parts, len(parts)), resource)
 
 
 # --- table 1 --------------------------------------------------------------------------
@@ -238,12 +239,8 @@ def _lines_total(doc):
             whole = next((r for r in rows if r["line_type"] == "total"), None) or \
                 next((r for r in rows if r["line_type"] == "department"), None)
             items = _leaves([r for r in rows if r["line_type"] == "item"], code)
-            if whole is None or not items:
-                continue
-            for key in _amount_keys(resource):
-                c = _sum_check(f"{name} {key}", whole, items, key, resource)
-                if c:
-                    yield c
+            if whole is not None and items:
+                yield from _sums(name, whole, items, resource)
 
 
 @rule("units_sum_to_department", "各单位之和 = 部门合计（汇总部门）",
@@ -255,13 +252,10 @@ def _units(doc):
             total_row = next((r for r in rows if r["line_type"] == "total"), None)
             depts = [r for r in rows if r["line_type"] == "department"]
             units = [r for r in rows if r["line_type"] == "unit"]
-            for whole, parts, what in ((total_row, depts, "departments"), (depts[0] if depts else None, units, "units")):
-                if whole is None or not parts:
-                    continue
-                for key in _amount_keys(resource):
-                    c = _sum_check(f"{name} {what} {key}", whole, parts, key, resource)
-                    if c:
-                        yield c
+            for whole, parts, what in ((total_row, depts, "departments"),
+                                       (depts[0] if depts else None, units, "units")):
+                if whole is not None and parts:
+                    yield from _sums(f"{name} {what}", whole, parts, resource)
 
 
 @rule("code_hierarchy", "类 = Σ款，款 = Σ项（表中印有上级行时）",
@@ -277,12 +271,8 @@ def _hierarchy(doc):
             for parent in items:
                 children = [r for r in items if len(r[code]) == len(parent[code]) + 2
                             and r[code].startswith(parent[code])]
-                if not children:
-                    continue
-                for key in _amount_keys(resource):
-                    c = _sum_check(f"{name} {parent[code]} {key}", parent, children, key, resource)
-                    if c:
-                        yield c
+                if children:
+                    yield from _sums(f"{name} {parent[code]}", parent, children, resource)
 
 
 @rule("row_parts", "合计 = 基本支出 + 项目支出；基本支出 = 四项之和；项目支出 = 两类之和；“三公”合计 = 各项之和",

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.build import build
 
@@ -44,4 +46,27 @@ def yuan(wan: str) -> str:
 def copy_seed(seed: str, dest: Path) -> Path:
     folder = dest / seed
     shutil.copytree(SOURCES / seed, folder)
+    return folder
+
+
+GOOD = "xinxiang-city-zwfw-2024-budget"
+
+
+@pytest.fixture
+def sources(tmp_path) -> Path:
+    """A sources/ folder holding one good seed, to add broken documents beside."""
+    root = tmp_path / "sources"
+    root.mkdir()
+    copy_seed(GOOD, root)
+    return root
+
+
+def add_pdf(sources: Path, name: str, content: bytes) -> Path:
+    """A source folder for `content` as document.pdf, with a valid source.yml."""
+    folder = sources / name
+    folder.mkdir()
+    (folder / "document.pdf").write_bytes(content)
+    meta = yaml.safe_load((SOURCES / GOOD / "source.yml").read_text(encoding="utf-8"))
+    meta.update(file="document.pdf", format="pdf", sha256=hashlib.sha256(content).hexdigest())
+    (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     return folder

@@ -3,19 +3,16 @@ still builds, and no worker may exhaust the machine. (More cases: test_build.py 
 source.yml and bad PDFs, test_pdf_reader.py for encrypted and scanned PDFs,
 test_recognize.py for bad tables and encodings.)"""
 import hashlib
-import shutil
 import zlib
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import SOURCES, copy_seed, read_table
+from conftest import GOOD, add_pdf, read_table
 from pipeline.build import build
 from pipeline.errors import SourceError
 from pipeline.sources import parse_meta
-
-GOOD = "xinxiang-city-zwfw-2024-budget"
 
 
 def raw_pdf(objects: list[bytes]) -> bytes:
@@ -43,24 +40,6 @@ def decompression_bomb(gib: float) -> bytes:
     data = b"".join(z.compress(chunk) for _ in range(int(gib * 1024))) + z.flush()
     return raw_pdf(PAGE + [f"<< /Length {len(data)} /Filter /FlateDecode >>\nstream\n".encode()
                            + data + b"\nendstream"])
-
-
-def add_pdf(sources: Path, name: str, content: bytes) -> Path:
-    folder = sources / name
-    folder.mkdir()
-    (folder / "document.pdf").write_bytes(content)
-    meta = yaml.safe_load((SOURCES / GOOD / "source.yml").read_text(encoding="utf-8"))
-    meta.update(file="document.pdf", format="pdf", sha256=hashlib.sha256(content).hexdigest())
-    (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
-    return folder
-
-
-@pytest.fixture
-def sources(tmp_path) -> Path:
-    root = tmp_path / "sources"
-    root.mkdir()
-    copy_seed(GOOD, root)
-    return root
 
 
 def test_decompression_bomb_is_stopped_by_the_memory_limit(sources, tmp_path):

@@ -7,13 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, SEEDS, copy_seed, read_table
+from conftest import GOOD, ROOT, SEEDS, add_pdf, copy_seed, read_table
 from pipeline.build import build
 from pipeline.errors import SourceError
 from pipeline.registry import TABLES
 from pipeline.sources import load_source
-
-GOOD = "xinxiang-city-zwfw-2024-budget"
 
 
 def edit_meta(folder: Path, **changes) -> None:
@@ -21,14 +19,6 @@ def edit_meta(folder: Path, **changes) -> None:
     meta = yaml.safe_load(path.read_text(encoding="utf-8"))
     meta.update(changes)
     path.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
-
-
-@pytest.fixture
-def sources(tmp_path) -> Path:
-    root = tmp_path / "sources"
-    root.mkdir()
-    copy_seed(GOOD, root)
-    return root
 
 
 def test_package_validates_and_lists_every_table(package):
@@ -166,14 +156,8 @@ def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
 
 @pytest.mark.parametrize("name", sorted(_bad_pdfs()))
 def test_bad_pdf_gets_a_specific_error_and_the_batch_goes_on(sources, tmp_path, name):
-    import hashlib as h
     content, message = _bad_pdfs()[name]
-    folder = sources / f"bad-{name}"
-    folder.mkdir()
-    (folder / "document.pdf").write_bytes(content)
-    meta = yaml.safe_load((sources / GOOD / "source.yml").read_text(encoding="utf-8"))
-    meta.update(file="document.pdf", format="pdf", sha256=h.sha256(content).hexdigest())
-    (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    folder = add_pdf(sources, f"bad-{name}", content)
     result = build(sources, tmp_path / "out", progress=False)
     assert result.built == [GOOD]
     assert f"bad-{name}/document.pdf" in result.failed[folder.name]
