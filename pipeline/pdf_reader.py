@@ -17,6 +17,7 @@ page's clipping or its edges hide is dropped. Then:
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -477,24 +478,39 @@ def _split_bands(lattice: _Lattice, chars: list[dict]) -> None:
 
 
 def _text_row_edges(band: list[dict], xs: list[float]) -> list[float]:
-    """Edges between the text rows of one band, if it looks like rows rather than wrapping.
+    """Edges between the rows of one band that holds several table rows (missing row
+    rules), or none if its lines are wrapped cell text.
 
-    Wrapped cell text is centred per cell, so its lines interleave with the lines of
-    neighbouring cells. Rows of a table missing its row rules line up instead: the band
-    has three or more visual lines, one column has text on every line and another on at
-    least two of them.
+    Rows are told from wrapping by their numbers: a band holds several rows when a column
+    has an amount (with a decimal point or thousands separator) on two or more of its lines,
+    or two columns have numbers on two or more lines. A wrapped label or header has no
+    number, and a code wrapped in a narrow column ("20805" / "05") is one column of bare
+    digits. A new row starts at each line with a number in that column; a line without one
+    continues the wrapped text of the row above.
     """
     lines = _lines(band)
-    if len(lines) < 3:
+    if len(lines) < 2:
         return []
-    counts: dict[int, int] = {}
-    for line in lines:
-        for col in {bisect_right(xs, _centre(c)[0]) for c in line}:
-            counts[col] = counts.get(col, 0) + 1
-    filled = sorted(counts.values(), reverse=True)
-    if filled[0] < len(lines) or len(filled) < 2 or filled[1] < 2:
+    numbers: dict[int, list[int]] = {}  # column -> lines with a number in it
+    amounts: dict[int, bool] = {}  # column -> every number in it is an amount
+    for i, line in enumerate(lines):
+        cols: dict[int, str] = {}
+        for c in line:
+            col = bisect_right(xs, _centre(c)[0])
+            cols[col] = cols.get(col, "") + c["text"]
+        for col, text in cols.items():
+            if _NUMBER.match(text.strip()):
+                numbers.setdefault(col, []).append(i)
+                amounts[col] = amounts.get(col, True) and bool(re.search(r"[.,]", text))
+    repeated = {col: found for col, found in numbers.items() if len(found) >= 2}
+    usable = [found for col, found in repeated.items() if amounts[col] or len(repeated) >= 2]
+    if not usable:
         return []
-    return _gaps_between(lines)
+    gaps = _gaps_between(lines)
+    return [gaps[i - 1] for i in max(usable, key=len) if i > 0]
+
+
+_NUMBER = re.compile(r"^[-−]?\d[\d,]*(\.\d+)?$")
 
 
 def _gaps_between(lines: list[list[dict]]) -> list[float]:

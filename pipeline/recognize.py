@@ -142,6 +142,34 @@ def _title_of(blocks: list[TextBlock]) -> tuple[TextBlock | None, Kind | None, s
     return None, None, ""
 
 
+def _collect_notes(notes: list[str], blocks: list[TextBlock]) -> None:
+    """Add the notes among `blocks` to a table's `notes`. A note wrapped over several lines
+    (a PDF gives one block per line, maybe across a page break) continues until a line
+    ends its sentence."""
+    open_note = bool(notes) and not _ends_sentence(notes[-1])
+    for b in blocks:
+        t = clean(b.text)
+        if _is_page_number(t):
+            continue
+        if open_note and not templates.load().pattern("note_line").match(t) \
+                and not _is_auxiliary(t) and not re.search(r"表$", t):
+            notes[-1] += t
+        elif _is_note(t):
+            notes.append(t)
+        else:
+            open_note = False
+            continue
+        open_note = not _ends_sentence(notes[-1])
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(re.search(r"[。；;.!！?？)）]$", text))
+
+
+def _is_page_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[-—－]?\s*\d{1,4}\s*[-—－]?|第\s*\d+\s*页(\s*共\s*\d+\s*页)?", text))
+
+
 def _is_note(text: str) -> bool:
     """A note printed with a table: 注：…, or a short line such as (无政府性基金支出)."""
     tpl = templates.load()
@@ -176,6 +204,12 @@ def _department_of(blocks: list[TextBlock]) -> str | None:
     return None
 
 
+def _header_text(rows: list[list[str]]) -> str:
+    """A header's labels run together, column by column (wrapping does not change it)."""
+    width = max((len(r) for r in rows), default=0)
+    return "".join(label(r[c]) for c in range(width) for r in rows if c < len(r))
+
+
 def _same_header(a: list[str], b: list[str]) -> bool:
     return [label(x) for x in a] == [label(x) for x in b]
 
@@ -188,9 +222,10 @@ def _append(table: Table, grid: Grid) -> None:
     skip = 0
     while skip < len(rows) and skip < len(head) and _same_header(rows[skip], head[skip]):
         skip += 1
-    if skip == 0 and rows and not is_body_row(rows[0]) and head \
-            and count_header_rows(grid) == len(head):
-        skip = len(head)  # a repeated header whose labels wrap differently
+    if skip == 0 and head:
+        n = count_header_rows(grid)
+        if n and _header_text(rows[:n]) == _header_text(head):
+            skip = n  # a repeated header whose labels wrap over different rows
     old = table.grid
     cells = list(old.cells)
     if skip < len(rows) and old.n_rows and table.kind.layout in ("lines", "summary") \
@@ -245,9 +280,8 @@ def recognize(doc: Document) -> Recognition:
         if dept:
             departments.append(dept)
         unit = _unit_of(blocks)
-        notes_before = [clean(b.text) for b in blocks if _is_note(b.text)]
         if previous is not None:
-            previous.notes.extend(notes_before)
+            _collect_notes(previous.notes, blocks)
         continuation = previous is not None and (
             title_block is None and not dept and not unit
             or (kind is not None and kind.id == previous.kind.id and title == previous.title)
@@ -275,5 +309,5 @@ def recognize(doc: Document) -> Recognition:
             previous = None
         blocks = []
     if previous is not None:
-        previous.notes.extend(clean(b.text) for b in blocks if _is_note(b.text))
+        _collect_notes(previous.notes, blocks)
     return Recognition(tables, unplaced, departments, warnings)

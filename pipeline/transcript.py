@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import ReadError
 from .model import Document, Grid, Page, TextBlock
 
-_PIPE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_PIPE_SEPARATOR = re.compile(r"^\|?[\s:|-]*-[\s:|-]*\|?$")  # |---|:--| | -- | …
 
 
 def _row_kind(line: str) -> str | None:
