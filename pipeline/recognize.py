@@ -293,8 +293,6 @@ def recognize(doc: Document) -> Recognition:
                 warnings.append(f"{title or '(untitled table)'} ({where}): title not recognized; "
                                 f"identified by its header as {kind.id}")
                 title = title or kind.id
-        elif not continuation and not kind.fits_header(header_text(grid)):
-            warnings.append(f"{title} ({where}): the header does not look like a {kind.id} table")
         if continuation:
             _append(previous, grid)
         elif kind is not None:
@@ -310,4 +308,8 @@ def recognize(doc: Document) -> Recognition:
         blocks = []
     if previous is not None:
         _collect_notes(previous.notes, blocks)
+    for t in tables:  # checked on the whole table: its first part may be a page's last rows
+        if not t.kind.fits_header(header_text(t.grid)):
+            warnings.append(f"{t.title} ({t.where}): the header does not look like a "
+                            f"{t.kind.id} table")
     return Recognition(tables, unplaced, departments, warnings)
