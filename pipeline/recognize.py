@@ -269,7 +269,6 @@ def recognize(doc: Document) -> Recognition:
     warnings: list[str] = []
     blocks: list[TextBlock] = []  # text since the previous grid
     previous: Table | None = None
-    after_previous: list[TextBlock] = []
     for item in doc.items():
         if isinstance(item, TextBlock):
             blocks.append(item)

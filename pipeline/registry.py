@@ -6,7 +6,7 @@ are a contract with users: add fields, never rename them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CURRENCY = "CNY"
 

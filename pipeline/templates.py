@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .values import clean, label
+from .values import label
 
 TEMPLATES_FILE = Path(__file__).with_name("templates.yml")
 
@@ -104,5 +104,3 @@ def load() -> Templates:
     noise = re.compile("|".join(raw["title_noise"]))
     return Templates(raw, kinds, noise)
 
-
-__all__ = ["Kind", "ColumnSpec", "Templates", "load", "clean"]

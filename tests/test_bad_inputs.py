@@ -4,7 +4,6 @@ source.yml and bad PDFs, test_pdf_reader.py for encrypted and scanned PDFs,
 test_recognize.py for bad tables and encodings.)"""
 import hashlib
 import zlib
-from pathlib import Path
 
 import pytest
 import yaml

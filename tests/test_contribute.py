@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, SOURCES, copy_seed, read_table
+from conftest import ROOT, SOURCES, copy_seed
 from pipeline.add import add_document
 from pipeline.build import build
 from pipeline.cli import cli
