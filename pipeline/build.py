@@ -195,7 +195,8 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
                             disable=not progress):
             _take(outcome, writer, result, seen)
         finished = writer.finish()
-        result.validation_errors = validate_package(finished / "datapackage.json")
+        result.validation_errors = writer.key_errors + validate_package(
+            finished / "datapackage.json", keys_checked=True, workers=workers)
     except BaseException:
         writer.abandon()
         raise

@@ -122,7 +122,7 @@ def test_failed_validation_keeps_the_old_package(sources, tmp_path, monkeypatch)
     out = tmp_path / "out"
     assert build(sources, out, progress=False).ok
     before = (out / "datapackage.json").read_bytes()
-    monkeypatch.setattr("pipeline.build.validate_package", lambda path: ["broken"])
+    monkeypatch.setattr("pipeline.build.validate_package", lambda path, **options: ["broken"])
     result = build(sources, out, progress=False)
     assert result.validation_errors == ["broken"] and result.package is None
     assert (out / "datapackage.json").read_bytes() == before
@@ -250,3 +250,28 @@ def test_dask_local_cluster_with_two_workers_gives_the_same_package(tmp_path, pa
     for path in sorted(package.rglob("*")):
         if path.is_file():
             assert (tmp_path / "dask" / path.relative_to(package)).read_bytes() == path.read_bytes()
+
+
+def test_two_rows_with_one_primary_key_fail_validation(tmp_path):
+    """The writer checks keys document by document (frictionless then validates without
+    holding every key in memory): a duplicated row is still caught, named by its key."""
+    from pipeline.build import extract_source
+    from pipeline.package import PackageWriter, validate_package
+    source = load_source(ROOT / "sources" / GOOD)
+    extraction = extract_source(source)
+    projects = extraction.rows["projects"]
+    projects.append(dict(projects[-1]))
+    writer = PackageWriter(tmp_path / "out")
+    writer.add(source, extraction, [])
+    writer.add(source, extraction, [])
+    finished = writer.finish()
+    last = projects[-1]
+    duplicate = ("projects: two rows with the primary key {'document_id': '" + GOOD + "', "
+                 f"'line_type': 'item', 'unit_code': '{last['unit_code'] or ''}', "
+                 f"'project_unit': '{last['project_unit'] or ''}', "
+                 f"'project_name': '{last['project_name']}'}}")
+    assert writer.key_errors == [duplicate, f"documents: document {GOOD} added twice", duplicate]
+    assert validate_package(finished / "datapackage.json", keys_checked=True) == []
+    streamed_past = validate_package(finished / "datapackage.json")
+    assert any(e.startswith("projects: row") and "primary-key" in e for e in streamed_past)
+    writer.abandon()
