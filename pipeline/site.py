@@ -8,7 +8,7 @@ queries, Chinese full-text search and charts.
   department across years and renames); indexes for the columns the views and queries
   filter and join on; FTS5 indexes of project, indicator and department names whose text is
   pre-segmented into character bigrams so that Chinese substrings are found; and the views
-  of `site/views.yml`.
+  of `site/views.yml` (those marked `materialize` stored as tables).
 - `site/metadata.json`: Datasette metadata generated from `pipeline/registry.py` (the same
   registry the schemas come from) plus `site/site.yml` and the canned queries of
   `site/queries.yml`. The build fails if any table, view or column lacks a description.
@@ -253,13 +253,11 @@ def build_database(package_dir: Path, db_path: Path, config: dict) -> dict[str, 
         for name in list(by_name) + ["departments", "department_names"]:
             counts[name] = db[name].count
         _check_foreign_keys(db)
+        _create_views(db, config.get("views") or {})
         for table, indexes in (config.get("indexes") or {}).items():
             for columns in indexes:
                 db[table].create_index(columns, if_not_exists=True)
         _build_fts(db, config.get("fts") or {})
-        for name, view in (config.get("views") or {}).items():
-            db.create_view(name, view["sql"])
-        register_functions(db.conn)
         _check_queries(db, config.get("queries") or {})
         db.analyze()
         db.conn.commit()
@@ -272,6 +270,17 @@ def build_database(package_dir: Path, db_path: Path, config: dict) -> dict[str, 
             tmp.unlink()
         raise
     return counts
+
+
+def _create_views(db: sqlite_utils.Database, views: dict) -> None:
+    """The views of views.yml, in order; a view marked `materialize` is stored as a table
+    (the database is immutable once built), so the queries over every document need not
+    recompute it on each request."""
+    for name, view in views.items():
+        if view.get("materialize"):
+            db.execute(f'create table "{name}" as {view["sql"]}')
+        else:
+            db.create_view(name, view["sql"])
 
 
 def _check_foreign_keys(db: sqlite_utils.Database) -> None:
@@ -291,17 +300,17 @@ def _check_foreign_keys(db: sqlite_utils.Database) -> None:
 
 
 def _build_fts(db: sqlite_utils.Database, fts: dict) -> None:
-    plugin = plugin_module()
+    """One FTS5 index per table, filled by SQLite itself (cjk_terms segments each value),
+    so no table is held in memory."""
+    register_functions(db.conn)
     for table, columns in fts.items():
         name = f"{table}_fts"
         cols = ", ".join(f'"{c}"' for c in columns)
+        terms = ", ".join(f'cjk_terms("{c}")' for c in columns)
         db.execute(f'create virtual table "{name}" using fts5({cols}, '
                    f"tokenize = 'unicode61')")
-        rows = db.execute(f'select rowid, {cols} from "{table}"').fetchall()
         with db.conn:
-            db.conn.executemany(
-                f'insert into "{name}" (rowid, {cols}) values ({", ".join("?" * (len(columns) + 1))})',
-                [(r[0], *(plugin.index_terms(v) for v in r[1:])) for r in rows])
+            db.execute(f'insert into "{name}" (rowid, {cols}) select rowid, {terms} from "{table}"')
             db.execute(f"insert into \"{name}\" (\"{name}\") values ('optimize')")
 
 
@@ -386,9 +395,11 @@ def _view_metadata(name: str, view: dict) -> dict:
     units.update({c: "yuan" for c in view.get("amounts", [])})
     if units:
         meta["units"] = units
-    for key in ("facets", "sort", "sort_desc", "label_column"):
+    for key in ("facets", "sort", "sort_desc", "label_column", "fts_table"):
         if key in view:
             meta[key] = view[key]
+    if "fts_table" in meta:
+        meta["fts_pk"] = "rowid"
     return meta
 
 

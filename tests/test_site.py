@@ -493,8 +493,8 @@ def test_build_fails_when_a_column_lacks_a_description(tmp_path, seed_site):
         shutil.copy(SITE_DIR / name, site_dir / name)
     views = yaml.safe_load((site_dir / "views.yml").read_text(encoding="utf-8"))
     del views["function_class_spending"]["columns"]["share"]
-    (site_dir / "views.yml").write_text(yaml.safe_dump(views, allow_unicode=True),
-                                        encoding="utf-8")
+    (site_dir / "views.yml").write_text(
+        yaml.safe_dump(views, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(SiteError, match=r"column function_class_spending\.share"):
         build_site(seed_site[0], tmp_path / "out", "https://example.org", site_dir=site_dir)
     config = yaml.safe_load((SITE_DIR / "site.yml").read_text(encoding="utf-8"))
