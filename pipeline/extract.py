@@ -11,7 +11,7 @@ from pathlib import Path
 from . import performance
 from .errors import ReadError, RecognitionError
 from .limits import MAX_DOCUMENT_BYTES
-from .model import Document
+from .model import Document, page_ranges
 from .normalize import Context, is_empty, normalize_form_row, normalize_lines, normalize_summary
 from .recognize import Recognition, Table, recognize
 from .registry import BY_NAME
@@ -90,7 +90,11 @@ def extract_document(path: Path, document_id: str, meta: SourceMeta | None = Non
     """Extract every standard table of one document; raises ReadError/RecognitionError."""
     doc = read_document(path)
     recognition: Recognition = recognize(doc)
+    scanned = page_ranges(doc.image_pages)
     if not recognition.tables:
+        if scanned:
+            raise ReadError(path, f"no text layer on {scanned}; contribute a transcript "
+                                  "or an OCR'd PDF")
         found = "; ".join(f"{u.title} ({u.reason})" for u in recognition.unplaced) or "no tables"
         raise RecognitionError(path, f"none of the standard budget tables found ({found})")
     ctx = Context(document_id, path, meta.department.code if meta else None)
@@ -113,6 +117,9 @@ def extract_document(path: Path, document_id: str, meta: SourceMeta | None = Non
         where = f"page {u.page}" if u.page is not None else f"line {u.line}"
         out.unplaced.append(f"{u.title} ({where}): {u.reason}")
     out.warnings = recognition.warnings + ctx.warnings
+    if scanned:
+        out.warnings.append(f"no text layer on {scanned} (scanned images): any table "
+                            "there is not read; contribute a transcript or an OCR'd PDF")
     _check_keys(out, path)
     return out
 

@@ -94,6 +94,7 @@ class Document:
     path: Path
     format: str  # "pdf" or "transcript"
     pages: list[Page] = field(default_factory=list)
+    image_pages: list[int] = field(default_factory=list)  # scanned: an image, no text layer
 
     def items(self) -> Iterator[Item]:
         for page in self.pages:
@@ -102,3 +103,15 @@ class Document:
     def text(self) -> str:
         """All text outside grids, in reading order (the narrative)."""
         return "\n".join(i.text for i in self.items() if isinstance(i, TextBlock))
+
+
+def page_ranges(numbers) -> str:
+    """Page numbers as a reader writes them: [1, 2, 3, 7] -> 'pages 1-3, 7'; [4] -> 'page 4'."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return f"page {text}" if len(runs) == 1 and len(runs[0]) == 1 else f"pages {text}"

@@ -32,7 +32,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.errors import ReadError
 from pipeline.limits import MAX_PAGES
-from pipeline.model import Cell, Document, Grid, Page, TextBlock
+from pipeline.model import Cell, Document, Grid, Page, TextBlock, page_ranges
 
 SNAP = 3.0  # pt: rules this close are one rule; pieces of a rule this close are joined
 THIN = 2.5  # pt: a filled rectangle at most this thick is drawn as a rule
@@ -40,6 +40,8 @@ WORD_GAP = 0.2  # em: a wider gap between two Latin/digit chars is a space
 FIELD_GAP = 0.9  # em: outside tables, a wider gap between any two chars is a space
 BODY_GAP = 1.5  # em: the widest gap between rows of an unruled table body
 HEADER_SCAN = 1024  # bytes: the PDF header may follow a little junk
+SCAN_COVER = 0.5  # a page whose images cover this share of it, with hardly any text,
+SCAN_STRAY_CHARS = 12  # (at most this many chars: a page number, a stamp) is a scan
 
 
 @dataclass
@@ -108,18 +110,33 @@ def read_pdf(path: Path) -> Document:
             raise ReadError(path, f"{len(plumber_pages)} pages is over the limit of {MAX_PAGES} "
                                   "pages per document")
         pages = []
+        image_pages = []
         has_text = False
         last_table = None
         for number, plumber_page in enumerate(plumber_pages, start=1):
             chars, h_rules, v_rules = _page_objects(path, plumber_page, number)
             has_text = has_text or bool(chars)
+            if _is_scan(plumber_page, chars):
+                image_pages.append(number)
             items, last_table = _page_items(chars, h_rules, v_rules, number, last_table)
             pages.append(Page(number, items))
             plumber_page.close()
     if not has_text:
-        raise ReadError(path, f"no text layer on pages 1-{len(pages)}; "
+        raise ReadError(path, f"no text layer on {page_ranges(range(1, len(pages) + 1))}; "
                               "contribute a transcript or an OCR'd PDF")
-    return Document(path=path, format="pdf", pages=pages)
+    return Document(path=path, format="pdf", pages=pages, image_pages=image_pages)
+
+
+def _is_scan(page: PlumberPage, chars: list[dict]) -> bool:
+    """A page that is an image with no text layer (bar a page number): a scan."""
+    if len(chars) > SCAN_STRAY_CHARS or not page.images:
+        return False
+    if not chars:
+        return True
+    x0, top, x1, bottom = page.bbox
+    covered = sum(max(0.0, min(i["x1"], x1) - max(i["x0"], x0)) *
+                  max(0.0, min(i["bottom"], bottom) - max(i["top"], top)) for i in page.images)
+    return covered >= SCAN_COVER * (x1 - x0) * (bottom - top)
 
 
 # ---------------------------------------------------------------- opening

@@ -56,7 +56,7 @@ def test_deeply_nested_objects(sources, tmp_path):
     add_pdf(sources, "nested", content)
     result = build(sources, tmp_path / "out", progress=False)
     assert result.built == [GOOD]
-    assert "nested/document.pdf: no text layer on pages 1-1" in result.failed["nested"]
+    assert "nested/document.pdf: no text layer on page 1" in result.failed["nested"]
 
 
 def test_disclosure_missing_some_standard_tables_still_builds(sources, tmp_path):

@@ -363,6 +363,38 @@ def test_pdf_without_text_layer(tmp_path):
         "no text layer on pages 1-3; contribute a transcript or an OCR'd PDF")
 
 
+FULL_PAGE_SCAN = GREY_SQUARE.replace("100 0 0 100 50 50 cm", "380 0 0 280 10 10 cm")
+
+
+def test_scanned_pages_among_text_pages_are_named(tmp_path):
+    """A text cover before scanned pages (one with only its page number as text) is still
+    a scan: the error names the pages without a text layer."""
+    from pipeline.extract import extract_document
+    path = tmp_path / "mostly-scanned.pdf"
+    path.write_bytes(pdf_bytes([([(50, 50, "Budget 2024")], []), ([], [], GREY_SQUARE),
+                                ([(190, 285, "3")], [], FULL_PAGE_SCAN)]))
+    assert read_pdf(path).image_pages == [2, 3]
+    with pytest.raises(ReadError) as err:
+        extract_document(path, "mostly-scanned")
+    assert err.value.message == ("no text layer on pages 2-3; contribute a transcript or an "
+                                 "OCR'd PDF")
+
+
+def test_a_scanned_page_in_a_disclosure_is_a_warning(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    from pipeline.extract import extract_document
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_bytes([([], [], FULL_PAGE_SCAN)]))
+    writer = pypdf.PdfWriter(clone_from=SH_PDF)
+    writer.append(str(scan))
+    path = tmp_path / "with-scan.pdf"
+    writer.write(path)
+    out = extract_document(path, "with-scan")
+    assert len(out.tables) == 9 and out.pages == 24
+    assert "no text layer on page 24 (scanned images): any table there is not read; " \
+           "contribute a transcript or an OCR'd PDF" in out.warnings
+
+
 def encrypted_copy(tmp_path: Path, **encrypt) -> Path:
     pypdf = pytest.importorskip("pypdf")
     writer = pypdf.PdfWriter(clone_from=SH_PDF)
