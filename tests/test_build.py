@@ -148,7 +148,7 @@ def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
         "not-a-pdf": (b"<html>not a pdf</html>", "not a PDF"),
         "zero-pages": (pdf_bytes([]), "no pages"),
         "scanned": (pdf_bytes([([], [], GREY_SQUARE)]),
-                    "no text layer on pages 1-1; contribute a transcript or an OCR'd PDF"),
+                    "no text layer on page 1; contribute a transcript or an OCR'd PDF"),
         "meeting-minutes": (pdf_bytes([(words, [])]), "none of the standard budget tables"),
         "too-many-pages": (pdf_bytes([([], [])] * 401), "401 pages is over the limit of 400"),
     }
@@ -275,3 +275,23 @@ def test_two_rows_with_one_primary_key_fail_validation(tmp_path):
     streamed_past = validate_package(finished / "datapackage.json")
     assert any(e.startswith("projects: row") and "primary-key" in e for e in streamed_past)
     writer.abandon()
+
+
+def test_a_renamed_department_keeps_its_id_from_source_yml(sources, tmp_path):
+    """documents.department_id is division code + department code from source.yml, so a
+    department's disclosure under a new name the next year has the same id."""
+    import shutil
+    renamed = sources / "xinxiang-city-xzsp-2025-budget"
+    shutil.copytree(sources / GOOD, renamed)
+    transcript = renamed / "transcript.txt"
+    transcript.write_bytes(transcript.read_bytes() + b"\n")
+    edit_meta(renamed, fiscal_year=2025, title="2025年新乡市行政审批和政务信息管理局部门预算公开",
+              department={"name": "新乡市行政审批和政务信息管理局", "code": "709"},
+              sha256=hashlib.sha256(transcript.read_bytes()).hexdigest())
+    out = tmp_path / "out"
+    assert build(sources, out, progress=False).ok
+    documents = {r["document_id"]: r for r in read_table(out, "documents")}
+    assert {(d["fiscal_year"], d["department_name"], d["department_id"])
+            for d in documents.values()} == {
+        ("2024", "新乡市政务服务和大数据管理局", "410700-709"),
+        ("2025", "新乡市行政审批和政务信息管理局", "410700-709")}
