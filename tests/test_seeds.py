@@ -165,15 +165,19 @@ def test_performance_budgets_and_goals(package):
 # --- every amount in the transcripts is published, in the row it belongs to -------------
 
 _AMOUNT = re.compile(r"^-?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
-_TOTAL = re.compile(r"(合计|总计|小计|总额|资金|支出)")
+_NUMBERING = re.compile(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）])|^其中[:：]|[:：]$")
+_TOTAL_LINE = re.compile(r"^(合计|总计)$")
 
 
-def _transcript_rows(path):
+def _transcript_lines(path):
+    """Each line of a transcript: its cells if it is a table row, else None."""
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("|") and not re.match(r"^\|[\s|:-]+\|$", line):
-            yield [c.strip() for c in line.strip().strip("|").split("|")]
+            yield line, [c.strip() for c in line.strip().strip("|").split("|")]
         elif "\t" in line:
-            yield [c.strip() for c in line.split("\t")]
+            yield line, [c.strip() for c in line.split("\t")]
+        else:
+            yield line, None
 
 
 def _compact(text: str) -> str:
@@ -181,17 +185,21 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-def _published_rows(package, doc):
-    rows = []
+def _published_rows(package, doc) -> dict[str, list[tuple]]:
+    """The document's published rows by the title of the table they came from: (resource,
+    the row's non-blank amounts in field order, its text fields joined, the row)."""
+    by_title: dict[str, list[tuple]] = {}
     for table in BY_NAME.values():
         if "source_table" not in table.field_names() or table.name == "document_tables":
             continue
-        amount_fields = [f.name for f in table.fields if f.amount]
-        text_fields = [f.name for f in table.fields if not f.amount and f.type == "string"]
+        amounts = [f.name for f in table.fields if f.amount]
+        texts = [f.name for f in table.fields
+                 if not f.amount and f.type == "string" and f.name != "source_table"]
         for r in read_table(package, table.name, document_id=doc):
-            rows.append(({r[f] for f in amount_fields if r[f]} | {r[f] for f in text_fields if r[f]},
-                         " ".join(_compact(r[f]) for f in text_fields if r[f]), r))
-    return rows
+            by_title.setdefault(_compact(r["source_table"]), []).append(
+                (table.name, [r[f] for f in amounts if r[f]],
+                 " ".join(_compact(r[f]) for f in texts if r[f]), r))
+    return by_title
 
 
 def _code_cells(cells: list[str]) -> set[int]:
@@ -209,32 +217,70 @@ def _code_cells(cells: list[str]) -> set[int]:
     return codes
 
 
+def _segments(cells: list[str]) -> list[tuple[str, list[str], list[str]]]:
+    """A table row as (name, codes, amounts) segments: two-sided tables (收入 | 支出) print
+    two items on one line, each its name followed by its amounts."""
+    code_cells = _code_cells(cells)
+    segments: list[tuple[str, list[str], list[str]]] = []
+    current, codes = None, []
+    for i, text in enumerate(cells):
+        if not text:
+            continue
+        if i in code_cells:
+            codes.append(text)
+        elif _AMOUNT.match(text):
+            if current is None:
+                current = ("", list(codes), [])
+                segments.append(current)
+            current[2].append(text)
+        else:
+            if current is not None and current[2]:
+                codes = []
+            current = (_NUMBERING.sub("", _compact(text)), list(codes), [])
+            segments.append(current)
+    return [s for s in segments if s[2]]
+
+
+def _names_row(name: str, codes: list[str], resource: str, texts: str, row: dict) -> bool:
+    """The published row is the one the printed line names: by its name, or as the total
+    line, a department/unit line by its code, or a field of a form (绩效目标表's labels)."""
+    if not name or name in texts:
+        return True
+    if _TOTAL_LINE.match(name):
+        return row.get("line_type") == "total"
+    if row.get("line_type") in ("department", "unit"):
+        return row.get("unit_code") in codes
+    return resource == "performance_budgets" and row["scope"] == "department"
+
+
+def _in_order(values: list[str], amounts: list[str]) -> bool:
+    """`values` appear among `amounts` in the same order (the columns kept their order)."""
+    rest = iter(amounts)
+    return all(any(v == a for a in rest) for v in values)
+
+
 @pytest.mark.parametrize("doc", sorted(SEEDS))
 def test_every_amount_cell_is_published_in_its_row(package, doc):
     """An oracle independent of the pipeline's header logic: each amount cell of the
-    transcript must be an amount of a published row of the same document that carries the
-    row's code (类/款/项 joined, or a unit/project code) and the name to its left (or, for a
-    bare number printed as an indicator value, that row's value as printed)."""
+    transcript must be an amount of a published row that came from the same table (by
+    its printed title), carries the row's codes (类/款/项 joined, or a unit/project code)
+    and the name to the left of the amounts, and holds the row's amounts in the order
+    printed (or, for an indicator printed as a bare number, its value as printed)."""
     published = _published_rows(package, doc)
     missing = []
     checked = 0
-    for cells in _transcript_rows(SEEDS[doc]):
-        code_cells = _code_cells(cells)
-        codes = [cells[i] for i in sorted(code_cells)]
-        identity = ""
-        for i, text in enumerate(cells):
-            if i in code_cells or not text:
-                continue
-            if not _AMOUNT.match(text):
-                identity = re.sub(r"^[一二三四五六七八九十()（）]+[、)）]?|^其中[:：]|[:：]$", "",
-                                  _compact(text))
-                continue
-            checked += 1
-            value = yuan(text)
-            if not any((value in amounts or text in amounts)
-                       and all(code in texts for code in codes)
-                       and (not identity or identity in texts or _TOTAL.search(identity))
-                       for amounts, texts, row in published):
-                missing.append((identity, codes, text))
-    assert checked > 100
+    table = None
+    for line, cells in _transcript_lines(SEEDS[doc]):
+        if cells is None:
+            table = _compact(line) if _compact(line) in published else table
+            continue
+        for name, codes, amounts in _segments(cells):
+            checked += len(amounts)
+            values = [yuan(a) for a in amounts]
+            if not any(all(code in texts for code in codes)
+                       and _names_row(name, codes, resource, texts, row)
+                       and (_in_order(values, row_amounts) or amounts == [row.get("value")])
+                       for resource, row_amounts, texts, row in published.get(table, [])):
+                missing.append((table, name, codes, amounts))
+    assert checked > 150
     assert missing == []
