@@ -74,13 +74,15 @@ def limit_memory(limit: int) -> None:
 
 def process(folder: Path) -> Outcome:
     """Validate, extract and check one source folder (runs in a worker process)."""
+    source = None
     try:
         source = load_source(folder)
         extraction = extract_source(source)
     except PipelineError as exc:
         return Outcome(folder.name, error=str(exc))
     except MemoryError:
-        return Outcome(folder.name, error=f"{folder}: reading it needs more than the "
+        where = source.document if source else folder
+        return Outcome(folder.name, error=f"{where}: reading it needs more than the "
                        f"{MAX_WORKER_MEMORY // 2**20} MiB a document may use (a decompression "
                        "bomb, or a far larger document than any disclosure)")
     checks = run_checks(source.id, extraction, source.meta.acknowledged)
@@ -246,9 +248,11 @@ def _take(outcome: Outcome, writer: PackageWriter, result: BuildResult, seen: di
     seen[source.meta.sha256] = source.id
     failing = unacknowledged_failures(outcome.checks)
     if failing:
+        named = "; ".join(f"{r['rule']}: {r['subject']}" for r in failing[:3])
+        more = f"; and {len(failing) - 3} more" if len(failing) > 3 else ""
         result.failed[source.id] = (
-            f"{len(failing)} accounting checks fail and are not acknowledged in source.yml "
-            "(fix the extraction, or acknowledge a publisher error)")
+            f"{source.document}: {len(failing)} accounting checks fail and are not acknowledged "
+            f"in source.yml ({named}{more}); fix the extraction, or acknowledge a publisher error")
         return
     writer.add(source, extraction, outcome.checks)
     result.built.append(source.id)

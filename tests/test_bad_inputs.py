@@ -1,17 +1,21 @@
-"""Hostile and broken inputs: each gets a clear error naming the file, the rest of the batch
-still builds, and no worker may exhaust the machine. (More cases: test_build.py for bad
-source.yml and bad PDFs, test_pdf_reader.py for encrypted and scanned PDFs,
-test_recognize.py for bad tables and encodings.)"""
+"""The bad-input corpus (README's table): each bad document, built beside a good one, gets
+its own clear error naming its file, the rest of the batch still builds, and no worker may
+exhaust the machine."""
 import hashlib
+import re
+import shutil
 import zlib
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import GOOD, add_pdf, read_table
+from conftest import GOOD, SOURCES, add_pdf, read_table
 from pipeline.build import build
-from pipeline.errors import SourceError
-from pipeline.sources import parse_meta
+from test_build import _bad_pdfs, edit_meta
+
+BAD = "zz-bad"  # sorts after GOOD: a copy of GOOD is the second of the same file
+XUCHANG = "xuchang-city-zwfw-2024-budget"
 
 
 def raw_pdf(objects: list[bytes]) -> bytes:
@@ -41,24 +45,6 @@ def decompression_bomb(gib: float) -> bytes:
                            + data + b"\nendstream"])
 
 
-def test_decompression_bomb_is_stopped_by_the_memory_limit(sources, tmp_path):
-    add_pdf(sources, "bomb", decompression_bomb(2.5))
-    result = build(sources, tmp_path / "out", progress=False)
-    assert result.built == [GOOD]
-    assert "needs more than the 2048 MiB a document may use" in result.failed["bomb"]
-
-
-def test_deeply_nested_objects(sources, tmp_path):
-    nested = b"[" * 100000 + b"]" * 100000
-    content = raw_pdf([b"<< /Type /Catalog /Pages 2 0 R /Deep 5 0 R >>"] + PAGE[1:2]
-                      + [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 300] /Deep 5 0 R >>",
-                         b"<< >>", nested])
-    add_pdf(sources, "nested", content)
-    result = build(sources, tmp_path / "out", progress=False)
-    assert result.built == [GOOD]
-    assert "nested/document.pdf: no text layer on page 1" in result.failed["nested"]
-
-
 def test_disclosure_missing_some_standard_tables_still_builds(sources, tmp_path):
     """Tables a template (or a publisher) leaves out are absent, and their checks are not
     applicable rather than passed."""
@@ -76,14 +62,119 @@ def test_disclosure_missing_some_standard_tables_still_builds(sources, tmp_path)
     assert len(read_table(tmp_path / "out", "document_tables")) == 11
 
 
-@pytest.mark.parametrize("text, message", [
-    ("a: &x [1, 2]\nb: *x\n", "YAML aliases"),
-    ("title: x\n" + "# padding\n" * 10000, "over 64 KiB"),
-    ("- just\n- a list\n", "must be a YAML mapping"),
-    ("title: !!python/object:os.system ls\n", "not valid YAML"),
-])
-def test_hostile_source_yml(tmp_path, text, message):
-    path = tmp_path / "source.yml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(SourceError, match=message):
-        parse_meta(path)
+def seed_copy(sources: Path, seed: str = XUCHANG) -> Path:
+    folder = sources / BAD
+    shutil.copytree(SOURCES / seed, folder)
+    return folder
+
+
+def with_transcript(sources: Path, content: bytes) -> None:
+    """GOOD's source.yml beside `content` as its transcript, checksum updated."""
+    folder = seed_copy(sources, GOOD)
+    (folder / "transcript.txt").write_bytes(content)
+    edit_meta(folder, sha256=hashlib.sha256(content).hexdigest())
+
+
+def with_source_yml(sources: Path, text: str) -> None:
+    (seed_copy(sources) / "source.yml").write_text(text, encoding="utf-8")
+
+
+def without_column(sources: Path) -> None:
+    """GOOD with the 公务接待费 column left out of its 三公 table."""
+    text = (SOURCES / GOOD / "transcript.txt").read_text(encoding="utf-8")
+    header = "“三公”经费合计\t因公出国（境）费\t公务用车购置及运行费\t\t\t公务接待费\n" \
+             "\t\t小计\t公务用车购置费\t公务用车运行费\t\n2.60\t\t2.10\t\t2.10\t0.50\n"
+    assert header in text
+    dropped = "“三公”经费合计\t因公出国（境）费\t公务用车购置及运行费\t\t\n" \
+              "\t\t小计\t公务用车购置费\t公务用车运行费\n2.60\t\t2.10\t\t2.10\n"
+    with_transcript(sources, text.replace(header, dropped).encode())
+
+
+def encrypted(outside: Path) -> bytes:
+    from test_pdf_reader import encrypted_copy
+    return encrypted_copy(outside, user_password="secret", owner_password="owner").read_bytes()
+
+
+def cover_then_scans() -> bytes:
+    """A text cover, a scanned page, and a scan with only its page number as text."""
+    from test_pdf_reader import FULL_PAGE_SCAN, GREY_SQUARE, pdf_bytes
+    return pdf_bytes([([(50, 50, "Budget 2024")], []), ([], [], GREY_SQUARE),
+                      ([(190, 285, "3")], [], FULL_PAGE_SCAN)])
+
+
+def deeply_nested() -> bytes:
+    nested = b"[" * 100000 + b"]" * 100000
+    return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R /Deep 5 0 R >>"] + PAGE[1:2]
+                   + [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 300] /Deep 5 0 R >>",
+                      b"<< >>", nested])
+
+
+PROJECTS = "2024年项目支出表\n单位：万元\n类型\t项目名称\t项目单位\t合计"
+YML = (SOURCES / XUCHANG / "source.yml").read_text(encoding="utf-8")
+
+# name: (make the bad folder from (sources, a folder outside sources), the file the error
+# names relative to the bad folder, the expected error)
+CORPUS = {
+    **{f"pdf {name}": (lambda s, o, c=content: add_pdf(s, BAD, c), "document.pdf", message)
+       for name, (content, message) in _bad_pdfs().items()},
+    "pdf with a user password": (lambda s, o: add_pdf(s, BAD, encrypted(o)), "document.pdf",
+                                 "PDF is encrypted with a user password"),
+    "pdf text cover then scans": (lambda s, o: add_pdf(s, BAD, cover_then_scans()),
+                                  "document.pdf", "no text layer on pages 2-3; contribute a "
+                                                  "transcript or an OCR'd PDF"),
+    "decompression bomb": (lambda s, o: add_pdf(s, BAD, decompression_bomb(2.5)),
+                           "document.pdf", "needs more than the 2048 MiB a document may use"),
+    "deeply nested objects": (lambda s, o: add_pdf(s, BAD, deeply_nested()), "document.pdf",
+                              "no text layer on page 1"),
+    "extra column": (lambda s, o: with_transcript(
+        s, f"{PROJECTS}\t神秘资金\n其他运转类\t甲\t某局\t1.00\t1.00\n".encode()),
+        "transcript.txt", "table '2024年项目支出表': column 5 (神秘资金) holds '1.00' but its "
+                          "header is not a known column"),
+    "missing column": (lambda s, o: without_column(s), "transcript.txt",
+                       "1 accounting checks fail and are not acknowledged in source.yml "
+                       "(row_parts: three_public_expenses[] total total)"),
+    "stray characters": (lambda s, o: with_transcript(
+        s, f"{PROJECTS}\n其他运转类\t甲\t某局\t1.0O\n".encode()),
+        "transcript.txt", "table '2024年项目支出表': not an amount: '1.0O' (transcript line ≈4)"),
+    "transcript in GBK": (lambda s, o: with_transcript(s, PROJECTS.encode("gbk")),
+                          "transcript.txt", "transcript is not UTF-8 text (byte 4)"),
+    "checksum mismatch": (lambda s, o: (seed_copy(s) / "transcript.txt").write_text("changed"),
+                          "transcript.txt", "sha256 mismatch"),
+    "same file under two ids": (lambda s, o: seed_copy(s, GOOD), "transcript.txt",
+                                f"the same file as document {GOOD}"),
+    "source.yml missing": (lambda s, o: (seed_copy(s) / "source.yml").unlink(), "source.yml",
+                           "missing: every document needs a source.yml"),
+    "source.yml wrong type": (lambda s, o: edit_meta(seed_copy(s), fiscal_year="twenty"),
+                              "source.yml", "invalid: fiscal_year: Input should be a valid "
+                                            "integer"),
+    "source.yml unknown field": (lambda s, o: edit_meta(seed_copy(s), colour="red"),
+                                 "source.yml", "invalid: colour: Extra inputs are not permitted"),
+    "source.yml path traversal": (
+        lambda s, o: edit_meta(seed_copy(s), file="../xinxiang-city-zwfw-2024-budget/x.txt"),
+        "source.yml", "file: Value error, must be a plain file name"),
+    "source.yml TODO left": (lambda s, o: edit_meta(seed_copy(s), notes="TODO"), "source.yml",
+                             "fill in the TODO fields: notes"),
+    "source.yml alias": (lambda s, o: with_source_yml(s, YML + "x: &a [1]\ny: *a\n"),
+                         "source.yml", "YAML aliases (*name) are not allowed"),
+    "source.yml over 64 KiB": (lambda s, o: with_source_yml(s, YML + "# padding\n" * 7000),
+                               "source.yml", "over 64 KiB"),
+    "source.yml not a mapping": (lambda s, o: with_source_yml(s, "- just\n- a list\n"),
+                                 "source.yml", "must be a YAML mapping of fields"),
+    "source.yml python tag": (
+        lambda s, o: with_source_yml(s, "title: !!python/object/apply:os.system [ls]\n"),
+        "source.yml", "not valid YAML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS))
+def test_bad_input_fails_with_its_error_and_the_batch_builds(sources, tmp_path, case):
+    make, file, message = CORPUS[case]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    make(sources, outside)
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.built == [GOOD] and list(result.failed) == [BAD], result.failed
+    error = result.failed[BAD]
+    assert re.match(re.escape(str(sources / BAD / file)) + "[:,] ", error), error
+    assert message in error, error
+    assert [r["document_id"] for r in read_table(tmp_path / "out", "documents")] == [GOOD]
