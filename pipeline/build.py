@@ -28,7 +28,7 @@ from .errors import PipelineError, SourceError
 from .extract import Extraction, extract_document
 from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
 from .package import PackageWriter, validate_package, write_schemas
-from .sources import Source, discover, load_source
+from .sources import Source, discover, links_in, load_source
 
 
 @dataclass
@@ -179,7 +179,9 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
         write_schemas(schemas_dir)
     folders = discover(sources_dir)
     cache = Cache(cache_dir) if cache_dir else None
-    keys = {f.name: cache.key(f) for f in folders} if cache else {}
+    # no cache key for a folder holding links: a link replacing a file of the same size and
+    # time must not reuse the file's outcome, so load_source sees and refuses it
+    keys = {f.name: None if links_in(f) else cache.key(f) for f in folders} if cache else {}
     fingerprint = _fingerprint(keys, out_dir) if cache else None
     if cache and fingerprint:
         unchanged = _unchanged(cache, fingerprint, out_dir)

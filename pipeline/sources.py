@@ -6,6 +6,7 @@ document's sha256 is checked, so a contribution cannot change a document silentl
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -143,6 +144,7 @@ def load_source(folder: Path) -> Source:
     if not DOCUMENT_ID.match(folder.name):
         raise SourceError(folder, "folder name must be a document id: lowercase letters, "
                                   "digits and hyphens")
+    refuse_links(folder)
     meta = parse_meta(folder / SOURCE_FILE)
     source = Source(folder, meta)
     doc = source.document
@@ -155,6 +157,23 @@ def load_source(folder: Path) -> Source:
     return source
 
 
+def links_in(folder: Path) -> list[Path]:
+    """The folder itself if it is a symbolic link, else the links inside it."""
+    if folder.is_symlink():
+        return [folder]
+    return sorted(Path(e.path) for e in os.scandir(folder) if e.is_symlink())
+
+
+def refuse_links(folder: Path) -> None:
+    """A source folder and its files must be real, not links that could lead anywhere."""
+    links = links_in(folder)
+    if links:
+        raise SourceError(links[0], "is a symbolic link; sources/ may hold only real folders "
+                                    "and files (a link could lead anywhere)")
+
+
 def discover(root: Path) -> list[Path]:
-    """Every document folder under sources/, sorted so builds are deterministic."""
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """Every document folder under sources/, sorted so builds are deterministic. Symbolic
+    links are listed too, so that `load_source` refuses them by name."""
+    return sorted(p for p in root.iterdir()
+                  if (p.is_dir() or p.is_symlink()) and not p.name.startswith("."))

@@ -90,6 +90,15 @@ def without_column(sources: Path) -> None:
     with_transcript(sources, text.replace(header, dropped).encode())
 
 
+def linked(sources: Path, outside: Path, name: str) -> None:
+    """XUCHANG with `name` (a file, or "" for the folder) moved outside sources/ and
+    linked back: without the refusal it would build."""
+    folder = seed_copy(sources)
+    target = outside / (name or BAD)
+    shutil.move(folder / name, target)
+    (folder / name).symlink_to(target)
+
+
 def encrypted(outside: Path) -> bytes:
     from test_pdf_reader import encrypted_copy
     return encrypted_copy(outside, user_password="secret", owner_password="owner").read_bytes()
@@ -163,6 +172,11 @@ CORPUS = {
     "source.yml python tag": (
         lambda s, o: with_source_yml(s, "title: !!python/object/apply:os.system [ls]\n"),
         "source.yml", "not valid YAML"),
+    "document is a link": (lambda s, o: linked(s, o, "transcript.txt"), "transcript.txt",
+                           "is a symbolic link"),
+    "source.yml is a link": (lambda s, o: linked(s, o, "source.yml"), "source.yml",
+                             "is a symbolic link"),
+    "folder is a link": (lambda s, o: linked(s, o, ""), "", "is a symbolic link"),
 }
 
 

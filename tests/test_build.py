@@ -295,3 +295,19 @@ def test_a_renamed_department_keeps_its_id_from_source_yml(sources, tmp_path):
             for d in documents.values()} == {
         ("2024", "新乡市政务服务和大数据管理局", "410700-709"),
         ("2025", "新乡市行政审批和政务信息管理局", "410700-709")}
+
+
+def test_a_file_replaced_by_a_link_is_refused_whatever_the_cache_holds(sources, tmp_path):
+    """The cache key sees a file's size and time, which a link to a copy can share."""
+    import shutil
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    folder = copy_seed("xuchang-city-zwfw-2024-budget", sources)
+    assert build(sources, out, progress=False, cache_dir=cache).ok
+    outside = shutil.copy2(folder / "transcript.txt", tmp_path / "elsewhere.txt")
+    (folder / "transcript.txt").unlink()
+    (folder / "transcript.txt").symlink_to(outside)
+    result = build(sources, out, progress=False, cache_dir=cache)
+    assert result.regressions == [folder.name]
+    assert result.failed == {folder.name: f"{folder / 'transcript.txt'}: is a symbolic link; "
+                             "sources/ may hold only real folders and files (a link could lead "
+                             "anywhere)"}
