@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import performance
 from .errors import ReadError, RecognitionError
-from .limits import MAX_DOCUMENT_BYTES
+from .limits import check_size
 from .model import Document, page_ranges
 from .normalize import Context, is_empty, normalize_form_row, normalize_lines, normalize_summary
 from .recognize import Recognition, Table, recognize
@@ -65,14 +65,11 @@ class Extraction:
 def read_document(path: Path) -> Document:
     """Read a PDF or a transcript into the intermediate form, by what the file holds."""
     try:
-        size = path.stat().st_size
+        check_size(path)
         with open(path, "rb") as f:
             head = f.read(1024)
     except OSError as exc:
         raise ReadError(path, f"cannot read file: {exc.strerror}") from None
-    if size > MAX_DOCUMENT_BYTES:
-        raise ReadError(path, f"{size / 2**20:.0f} MiB is over the limit of "
-                              f"{MAX_DOCUMENT_BYTES // 2**20} MiB per document")
     if head.lstrip().startswith(b"%PDF") or path.suffix.lower() == ".pdf":
         from .pdf_reader import read_pdf
         return read_pdf(path)

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SourceError
+from .limits import check_size
 
 SOURCE_FILE = "source.yml"
 MAX_SOURCE_YML_BYTES = 64 * 1024
@@ -140,7 +141,8 @@ def parse_meta(path: Path) -> SourceMeta:
 
 
 def load_source(folder: Path) -> Source:
-    """Validate a source folder: its id, source.yml, the document file and its checksum."""
+    """Validate a source folder: its id, source.yml, the document file, its size and its
+    checksum."""
     if not DOCUMENT_ID.match(folder.name):
         raise SourceError(folder, "folder name must be a document id: lowercase letters, "
                                   "digits and hyphens")
@@ -150,6 +152,7 @@ def load_source(folder: Path) -> Source:
     doc = source.document
     if not doc.is_file():
         raise SourceError(doc, f"document named in {SOURCE_FILE} is missing")
+    check_size(doc)
     actual = sha256_of(doc)
     if actual != meta.sha256:
         raise SourceError(doc, f"sha256 mismatch: file has {actual}, {SOURCE_FILE} says "

@@ -165,9 +165,19 @@ def test_bad_pdf_gets_a_specific_error_and_the_batch_goes_on(sources, tmp_path, 
 
 
 def test_oversized_document_is_refused_before_reading(sources, tmp_path, monkeypatch):
-    monkeypatch.setattr("pipeline.extract.MAX_DOCUMENT_BYTES", 1000)
+    monkeypatch.setattr("pipeline.limits.MAX_DOCUMENT_BYTES", 1000)
     result = build(sources, tmp_path / "out", progress=False)
     assert "MiB is over the limit" in result.failed[GOOD]
+
+
+def test_size_is_checked_before_the_file_is_hashed(sources, tmp_path, monkeypatch):
+    def hash_anyway(path):
+        raise AssertionError(f"hashed {path} before checking its size")
+    monkeypatch.setattr("pipeline.limits.MAX_DOCUMENT_BYTES", 1000)
+    monkeypatch.setattr("pipeline.sources.sha256_of", hash_anyway)
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.failed == {GOOD: f"{sources / GOOD / 'transcript.txt'}: 0 MiB is over the "
+                                   "limit of 0 MiB per document"}
 
 
 def test_a_hung_parse_is_stopped_and_the_batch_goes_on(sources, tmp_path, monkeypatch):
