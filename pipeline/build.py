@@ -4,7 +4,8 @@ Each document is extracted and checked in a worker process with a wall-time limi
 parse is killed and reported), and results are written in document-id order whatever the
 order they finish in, so the output is the same for any number of workers. Nothing
 already published is lost: the package is replaced only when the new one validates and no
-document that was published before now fails (a regression).
+document that was published before now fails or is gone from sources/ (a regression), unless
+its removal is allowed.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from collections import deque
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from pebble import ProcessExpired, ProcessPool
 from tqdm import tqdm
@@ -35,7 +36,8 @@ from .sources import Source, discover, links_in, load_source
 class BuildResult:
     built: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    regressions: list[str] = field(default_factory=list)
+    regressions: list[str] = field(default_factory=list)  # published, failing now
+    removed: list[str] = field(default_factory=list)  # published, gone from sources/, not allowed
     warnings: dict[str, list[str]] = field(default_factory=dict)
     validation_errors: list[str] = field(default_factory=list)
     check_reports: dict[str, str] = field(default_factory=dict)
@@ -43,7 +45,7 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.validation_errors
+        return not self.failed and not self.validation_errors and not self.removed
 
 
 @dataclass
@@ -166,12 +168,13 @@ def published_documents(package: Path) -> set[str]:
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
           progress: bool = True, workers: int | None = None,
           timeout: float = MAX_SECONDS, cache_dir: Path | None = None,
-          scheduler: str | None = None) -> BuildResult:
+          scheduler: str | None = None, allow_removal: Iterable[str] = ()) -> BuildResult:
     """Extract and check every document under `sources_dir`; publish the package to `out_dir`.
 
     Documents that fail (unreadable, invalid, over a limit, or with accounting checks
     failing that source.yml does not acknowledge) are reported and left out. The package is
-    replaced only if it validates and no previously published document fails now. With a
+    replaced only if it validates, no previously published document fails now, and none is
+    missing from `sources_dir` except those in `allow_removal`. With a
     `cache_dir`, unchanged documents are not extracted again, and a build where nothing
     changed returns at once. `scheduler` runs the extraction on Dask ("local" or the address
     of a cluster's scheduler) instead of local worker processes."""
@@ -205,7 +208,8 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
         writer.abandon()
         raise
     result.regressions = sorted(d for d in result.failed if d in before)
-    if result.validation_errors or result.regressions:
+    result.removed = sorted(before - {f.name for f in folders} - set(allow_removal))
+    if result.validation_errors or result.regressions or result.removed:
         writer.abandon()
         return result
     result.package = writer.publish()

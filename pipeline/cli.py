@@ -45,21 +45,27 @@ def cli():
 @click.option("--no-cache", is_flag=True, help="Extract every document again.")
 @click.option("--scheduler", help='Run extraction on Dask: "local" for a local cluster, or '
               "a scheduler address (tcp://host:8786) to use a real one.")
+@click.option("--allow-removal", "allow_removal", metavar="ID", multiple=True,
+              help="Publish without document ID although it is in the published package "
+                   "and no longer in SOURCES (repeat for several).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | None,
-          timeout: float, cache_dir: Path, no_cache: bool, scheduler: str | None, quiet: bool):
+          timeout: float, cache_dir: Path, no_cache: bool, scheduler: str | None,
+          allow_removal: tuple[str, ...], quiet: bool):
     """Extract every document in SOURCES and publish the validated data package to OUT.
 
     A document that fails (bad source.yml, checksum mismatch, unreadable file, no standard
     tables, over a limit, unacknowledged failing checks) is reported and left out; the others
-    are still published. If a document published before fails now, or the package does not
-    validate, the old package is kept. Exits with status 1 if anything failed.
+    are still published. If a document published before fails now or is no longer in
+    SOURCES (unless --allow-removal names it), or the package does not validate, the old
+    package is kept. Exits with status 1 if anything failed.
     """
     if not sources_dir.is_dir():
         raise click.UsageError(f"{sources_dir} is not a folder of sources")
     result = build_package(sources_dir, out_dir, schemas_dir, progress=not quiet,
                            workers=workers, timeout=timeout,
-                           cache_dir=None if no_cache else cache_dir, scheduler=scheduler)
+                           cache_dir=None if no_cache else cache_dir, scheduler=scheduler,
+                           allow_removal=allow_removal)
     for doc_id in result.built:
         click.echo(f"ok      {doc_id}")
         for w in result.warnings.get(doc_id, []):
@@ -74,6 +80,10 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | No
     if result.regressions:
         click.echo(f"REGRESSION: published before, failing now: {', '.join(result.regressions)}. "
                    f"The package in {out_dir} was left as it was.", err=True)
+    for doc_id in result.removed:
+        click.echo(f"REGRESSION: document {doc_id} is in the published package but no longer "
+                   f"in {sources_dir}/. The package in {out_dir} was left as it was; if the "
+                   f"document is meant to go, build with --allow-removal {doc_id}.", err=True)
     if result.package:
         click.echo(f"published {len(result.built)} documents to {result.package}")
     sys.exit(0 if result.ok else 1)

@@ -321,3 +321,27 @@ def test_a_file_replaced_by_a_link_is_refused_whatever_the_cache_holds(sources, 
     assert result.failed == {folder.name: f"{folder / 'transcript.txt'}: is a symbolic link; "
                              "sources/ may hold only real folders and files (a link could lead "
                              "anywhere)"}
+
+
+def test_a_published_document_gone_from_sources_is_a_regression_unless_allowed(sources,
+                                                                              tmp_path):
+    import shutil
+    from click.testing import CliRunner
+    from pipeline.cli import cli
+    gone = copy_seed("xuchang-city-zwfw-2024-budget", sources)
+    out = tmp_path / "out"
+    run = ["build", "--sources", str(sources), "--out", str(out), "--no-cache", "--quiet",
+           "--schemas", str(tmp_path / "schemas")]
+    assert CliRunner().invoke(cli, run).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (out / "data").iterdir()}
+    shutil.rmtree(gone)
+    refused = CliRunner().invoke(cli, run)
+    assert refused.exit_code == 1
+    assert (f"REGRESSION: document {gone.name} is in the published package but no longer in "
+            f"{sources}/. The package in {out} was left as it was; if the document is meant "
+            f"to go, build with --allow-removal {gone.name}.") in refused.output
+    assert {p.name: p.read_bytes() for p in (out / "data").iterdir()} == before
+    assert "--allow-removal ID" in CliRunner().invoke(cli, ["build", "--help"]).output
+    allowed = CliRunner().invoke(cli, run + ["--allow-removal", gone.name])
+    assert allowed.exit_code == 0, allowed.output
+    assert [r["document_id"] for r in read_table(out, "documents")] == [GOOD]
