@@ -28,7 +28,7 @@ from .checks import report, run_checks, unacknowledged_failures
 from .errors import PipelineError, SourceError
 from .extract import Extraction, extract_document
 from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
-from .package import PackageWriter, validate_package, write_schemas
+from .package import PackageWriter, recover, validate_package, write_schemas
 from .sources import Source, discover, links_in, load_source
 
 
@@ -178,6 +178,7 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
     `cache_dir`, unchanged documents are not extracted again, and a build where nothing
     changed returns at once. `scheduler` runs the extraction on Dask ("local" or the address
     of a cluster's scheduler) instead of local worker processes."""
+    recover(out_dir)  # before anything looks at what is published
     if schemas_dir is not None:
         write_schemas(schemas_dir)
     folders = discover(sources_dir)

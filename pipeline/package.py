@@ -189,7 +189,8 @@ class PackageWriter:
         return self.tmp
 
     def publish(self) -> Path:
-        """Replace the published folder with the finished one."""
+        """Replace the published folder with the finished one. The two renames are not one
+        step: a crash between them leaves only <out>.old, which `recover` puts back."""
         old = self.out_dir.with_name(self.out_dir.name + ".old")
         if old.exists():
             shutil.rmtree(old)
@@ -204,6 +205,13 @@ class PackageWriter:
         for f in self.files.values():
             f.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def recover(out_dir: Path) -> None:
+    """Put the published package back if a publish stopped after moving it to <out>.old."""
+    old = out_dir.with_name(out_dir.name + ".old")
+    if old.is_dir() and not out_dir.exists():
+        old.rename(out_dir)
 
 
 def package_meta() -> dict:

@@ -345,3 +345,28 @@ def test_a_published_document_gone_from_sources_is_a_regression_unless_allowed(s
     allowed = CliRunner().invoke(cli, run + ["--allow-removal", gone.name])
     assert allowed.exit_code == 0, allowed.output
     assert [r["document_id"] for r in read_table(out, "documents")] == [GOOD]
+
+
+def test_a_publish_stopped_between_its_renames_is_recovered_by_the_next_build(
+        sources, tmp_path, monkeypatch):
+    import pathlib
+    import shutil
+    out = tmp_path / "out"
+    assert build(sources, out, progress=False).ok
+    before = {p.name: p.read_bytes() for p in (out / "data").iterdir()}
+    rename = pathlib.Path.rename
+
+    def stop_before_the_new_one(path, target):
+        if path.name == "out.tmp":
+            raise KeyboardInterrupt  # the process dies between the two renames
+        return rename(path, target)
+    monkeypatch.setattr(pathlib.Path, "rename", stop_before_the_new_one)
+    with pytest.raises(KeyboardInterrupt):
+        build(sources, out, progress=False)
+    monkeypatch.undo()
+    assert not out.exists() and (tmp_path / "out.old").is_dir()
+    shutil.rmtree(sources / GOOD)  # seen as a regression only if the old package is back
+    result = build(sources, out, progress=False)
+    assert result.removed == [GOOD] and result.package is None
+    assert {p.name: p.read_bytes() for p in (out / "data").iterdir()} == before
+    assert not (tmp_path / "out.old").exists()
