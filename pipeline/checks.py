@@ -3,8 +3,8 @@
 Each rule is declared with `@rule`: an id, a description in Chinese and English, the
 tables it reads and its tolerance. A rule yields one comparison per thing it checks
 (expected vs actual); when its tables are absent it yields nothing and is reported as
-not applicable, never as passed. Tolerances follow the documents' rounding: 0.01 of the
-printed unit per summed term (尾差).
+not applicable, never as passed, and so is a comparison with both sides blank. Tolerances
+follow the documents' rounding: 0.01 of the printed unit per summed term (尾差).
 """
 from __future__ import annotations
 
@@ -48,8 +48,11 @@ class Comparison:
         return (self.actual or Decimal(0)) - (self.expected or Decimal(0))
 
     @property
-    def passed(self) -> bool:
-        return abs(self.difference or Decimal(0)) <= self.tolerance
+    def status(self) -> str:
+        """pass or fail; not_applicable when there is nothing to compare (both sides blank)."""
+        if self.difference is None:
+            return "not_applicable"
+        return "pass" if abs(self.difference) <= self.tolerance else "fail"
 
 
 RULES: list[Rule] = []
@@ -476,7 +479,7 @@ def run_checks(document_id: str, extraction: Extraction,
                         "tolerance": None, "status": "not_applicable", "acknowledged": None})
             continue
         for c in comparisons:
-            status = "pass" if c.passed else "fail"
+            status = c.status
             ack = next((a for a in acknowledged if a.rule == r.id and
                         (not a.subject or a.subject == c.subject)), None) if status == "fail" else None
             out.append({"document_id": document_id, "rule": r.id, "subject": c.subject,

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT, SEEDS, SOURCES, copy_seed, read_table, yuan
 from pipeline.build import build
-from pipeline.checks import RULES, run_checks, unacknowledged_failures
+from pipeline.checks import RULES, Comparison, run_checks, unacknowledged_failures
 from pipeline.cli import cli
 from pipeline.extract import extract_document
 from pipeline.sources import load_source, sha256_of
@@ -369,6 +369,17 @@ def test_without_the_three_public_table_the_narrative_figure_is_not_checked(tmp_
     assert not any(s.startswith("three_public") for s in subjects)
     assert "three_public: 三公”经费预算为2.6万元" in [r["subject"] for r in
                                                    of_rule(checks(XINXIANG), "narrative_figures")]
+
+
+def test_a_comparison_with_both_sides_blank_is_not_applicable(tmp_path):
+    """收支总体情况表 with 收入总计 and 支出总计 printed blank: nothing balances, nothing passes."""
+    rows = checks(XINXIANG, write(tmp_path / "t.txt", transcript(
+        XINXIANG, ("收入总计\t47,172.53\t支出总计\t47,172.53", "收入总计\t\t支出总计\t"))))
+    row = the(rows, "summary_balance", "收入总计 / 支出总计")
+    assert (row["status"], row["expected"], row["actual"], row["difference"]) == \
+        ("not_applicable", None, None, None)
+    assert Comparison("x", None, None, Decimal(0)).status == "not_applicable"
+    assert Comparison("x", Decimal(1), None, Decimal(0)).status == "fail"  # one side blank
 
 
 def test_a_project_table_printed_empty_fails_against_the_project_spending(tmp_path):
