@@ -456,6 +456,22 @@ def test_database_is_immutable_and_queries_are_time_limited(client):
     assert response.status_code == 400 and "too long" in response.text
 
 
+def test_no_plugin_writes_and_results_stop_at_max_returned_rows(client):
+    """Only the project's own plugin is loaded (no upload or write plugin is installed), it
+    grants no permissions, and neither SQL nor a table page returns more rows than
+    site.yml's max_returned_rows."""
+    plugins = client.json("/-/plugins.json")
+    assert [p["name"] for p in plugins] == ["budget_site.py"]
+    assert not {"permission_allowed", "actor_from_request"} & set(plugins[0]["hooks"])
+    cap = site_config()["settings"]["max_returned_rows"]
+    data = client.json("/budgets.json", _shape="objects", sql="with recursive n(x) as "
+                       f"(select 1 union all select x + 1 from n where x < {3 * cap}) "
+                       "select x from n")
+    assert len(data["rows"]) == cap and data["truncated"] is True
+    response = client.get("/budgets/projects.json", _size=str(cap + 1))
+    assert response.status_code == 400 and f"_size must be <= {cap}" in response.text
+
+
 # --------------------------------------------------------------------------------------
 # Metadata, landing page, charts, downloads
 
