@@ -115,7 +115,9 @@ def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Ca
     """The same as `outcomes`, on a Dask distributed cluster: `scheduler` is the address of a
     running scheduler, or "local" for a local cluster of one worker process per core. The
     source folders must be reachable from the workers (a shared file system). A document
-    over the time limit is reported and its task cancelled."""
+    over the time limit is reported, but Dask cannot stop a running task: it is abandoned
+    and runs on in its worker until it ends. Memory is capped by Dask's worker memory limit
+    (set here for "local"), not by `limit_memory`."""
     from distributed import Client, LocalCluster
 
     keys = keys or {}
