@@ -77,7 +77,7 @@ format: {fmt}
 sha256: {sha256}
 published:
   url: "{TODO}"   # the page on the department's site where the document is published
-  date: null   # YYYY-MM-DD if shown
+  date: "{TODO}"   # the publication date as shown there: YYYY-MM-DD (or YYYY-MM); null if none
 licence: "{LICENCE}"
 """
 

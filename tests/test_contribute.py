@@ -30,12 +30,15 @@ def test_add_scaffolds_a_source_folder_from_the_document(tmp_path):
     assert 'code: "410700"' in text  # division from the project codes
     assert "fiscal_year: 2024" in text and "format: transcript" in text
     assert (folder / "transcript.txt").read_bytes() == (SOURCES / XINXIANG / "transcript.txt").read_bytes()
-    with pytest.raises(SourceError, match="fill in the TODO fields: division.name, published.url"):
+    with pytest.raises(SourceError, match="fill in the TODO fields: division.name, "
+                                          "published.url, published.date"):
         load_source(folder)
     filled = text.replace('name: "TODO"', 'name: "河南省新乡市"').replace(
-        'url: "TODO"', 'url: "https://example.gov.cn/budget.pdf"')
+        'url: "TODO"', 'url: "https://example.gov.cn/budget.pdf"').replace(
+        'date: "TODO"', 'date: "2024-02-06"')
     (folder / "source.yml").write_text(filled, encoding="utf-8")
-    assert load_source(folder).meta.division.name == "河南省新乡市"
+    meta = load_source(folder).meta
+    assert meta.division.name == "河南省新乡市" and meta.published.date == "2024-02-06"
     with pytest.raises(SourceError, match="already exists"):
         add_document(SOURCES / XINXIANG / "transcript.txt", tmp_path)
 
