@@ -1,7 +1,7 @@
 """Review a contribution: the same steps the pull-request workflow runs, runnable locally.
 
-Only files under sources/ may change; each changed document is built alone into a
-temporary package, validated, checked, and compared with the published package. The
+Only files under sources/ may change, and some must; each changed document is built alone
+into a temporary package, validated, checked, and compared with the published package. The
 result is a markdown report (the job summary and the pull-request comment).
 """
 from __future__ import annotations
@@ -28,10 +28,18 @@ class Review:
 
 
 def changed_files(base: str, root: Path) -> list[str]:
-    """Files changed between `base` and the working tree's HEAD (renames count twice)."""
-    out = subprocess.run(["git", "diff", "--name-only", "--no-renames", f"{base}...HEAD"],
-                         cwd=root, capture_output=True, text=True, check=True).stdout
-    return sorted(line for line in out.splitlines() if line)
+    """Files the contribution changes (renames count twice): those committed since `base`,
+    and under sources/ those changed but not committed or not yet added (what `add` just
+    wrote), so a local run reviews what the pull request will hold."""
+    def git(*args: str) -> set[str]:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                             check=True).stdout  # -z: names verbatim, not quoted
+        return {name for name in out.split("\0") if name}
+
+    return sorted(git("diff", "-z", "--name-only", "--no-renames", f"{base}...HEAD")
+                  | git("diff", "-z", "--name-only", "--no-renames", "HEAD", "--", SOURCES)
+                  | git("ls-files", "-z", "--others", "--exclude-standard", "--full-name",
+                        "--", SOURCES))
 
 
 def review(root: Path, files: list[str], published: Path) -> Review:
@@ -44,6 +52,11 @@ def review(root: Path, files: list[str], published: Path) -> Review:
     if outside:
         lines += ["**A contribution may only add or change files under `sources/`.** "
                   "These files are outside it:", ""] + [f"- `{f}`" for f in outside] + [""]
+    if not documents:
+        lines += ["Nothing to review: no documents changed under `sources/` (committed, "
+                  "changed or untracked).", "", "**Result: needs changes.**"]
+        result.report = "\n".join(lines) + "\n"
+        return result
     present = [d for d in documents if (root / SOURCES / d).is_dir()]
     removed = sorted(set(documents) - set(present))
     if removed:

@@ -16,7 +16,7 @@ from pipeline.cli import cli
 from pipeline.diff import diff_markdown, diff_packages
 from pipeline.errors import SourceError
 from pipeline.release import build_release
-from pipeline.review import review
+from pipeline.review import changed_files, review
 from pipeline.sources import load_source
 
 XINXIANG = "xinxiang-city-zwfw-2024-budget"
@@ -157,3 +157,40 @@ def test_review_reports_a_checksum_mismatch_then_a_failing_check(repo):
     result = review(repo, files, repo / "datapackage")
     assert not result.ok and "## ✗ xinxiang-city-zwfw-2024-budget" in result.report
     assert "FAIL summary_balance" in result.report
+
+
+def test_review_with_no_document_changed_is_not_ready(repo):
+    result = review(repo, [], repo / "datapackage")
+    assert not result.ok and "no documents changed" in result.report
+    assert "ready for review" not in result.report
+    result = review(repo, ["README.md"], repo / "datapackage")
+    assert not result.ok and "`README.md`" in result.report and "no documents changed" in result.report
+
+
+def test_local_review_sees_what_add_just_wrote(repo):
+    """A contributor runs `add`, fills in source.yml and reviews before committing: the
+    review sees the new folder; files written outside sources/ are not the contribution's."""
+    (repo / "review-report.md").write_text("an earlier report\n")
+    assert changed_files("HEAD", repo) == []
+    runner = CliRunner()
+    result = runner.invoke(cli, ["review", "--root", str(repo), "--base", "HEAD"])
+    assert result.exit_code == 1 and "no documents changed" in result.output
+    folder, _ = add_document(SOURCES / "xuchang-city-zwfw-2024-budget" / "transcript.txt",
+                             repo / "sources", "xuchang-new")
+    assert changed_files("HEAD", repo) == ["sources/xuchang-new/source.yml",
+                                           "sources/xuchang-new/transcript.txt"]
+    result = runner.invoke(cli, ["review", "--root", str(repo), "--base", "HEAD"])
+    assert result.exit_code == 1 and "fill in the TODO fields" in result.output
+    meta = folder / "source.yml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('name: "TODO"', 'name: "河南省许昌市"')
+                    .replace('"TODO"', "null"), encoding="utf-8")
+    result = runner.invoke(cli, ["review", "--root", str(repo), "--base", "HEAD"])
+    assert result.exit_code == 0, result.output
+    assert "## ✓ xuchang-new" in result.output and "Result: ready for review" in result.output
+    _git(repo, "add", "sources")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "add xuchang")
+    seed = repo / "sources" / XINXIANG / "source.yml"
+    seed.write_text(seed.read_text(encoding="utf-8") + "notes: 已核对\n", encoding="utf-8")
+    assert changed_files("HEAD~1", repo) == [f"sources/{XINXIANG}/source.yml",
+                                             "sources/xuchang-new/source.yml",
+                                             "sources/xuchang-new/transcript.txt"]
