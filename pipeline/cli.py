@@ -210,8 +210,9 @@ def diff(old: Path, new: Path):
 @click.option("--previous", type=click.Path(file_okay=False, path_type=Path),
               help="The previous release's data package, for the release notes.")
 def release(package: Path, out_dir: Path, database: Path | None, previous: Path | None):
-    """Assemble release files: CSVs + datapackage.json, Parquet of every table, the SQLite
-    database, RELEASE_NOTES.md (the diff against PREVIOUS) and SHA256SUMS."""
+    """Assemble the files to upload as a release: datapackage.zip (CSVs, datapackage.json),
+    parquet.zip (every table), the SQLite database, RELEASE_NOTES.md (the diff against
+    PREVIOUS) and SHA256SUMS of them all. Byte-identical when rebuilt from the same package."""
     out = build_release(package, out_dir, database, previous)
     click.echo(f"release files in {out}")
 

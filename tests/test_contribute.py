@@ -1,7 +1,10 @@
 """Contributing a disclosure and releasing versions: add, review, diff, release."""
 import csv
+import hashlib
+import os
 import shutil
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,19 +91,54 @@ def test_diff_command(two_packages):
     assert result.exit_code == 0 and "| three_public_expenses | 0 |" in result.output
 
 
-def test_release_has_parquet_notes_and_checksums_and_is_reproducible(tmp_path, two_packages):
+def _release_twice(tmp_path: Path, package: Path, previous: Path) -> tuple[Path, Path]:
+    """The release built twice, each time from its own copy of the package (files with
+    different times) and its own site database, into different folders."""
+    from pipeline.site import build_site
+
+    releases = []
+    for n, when in ((1, 1_000_000_000), (2, 1_700_000_000)):
+        copy = tmp_path / f"package{n}"
+        shutil.copytree(package, copy)
+        for p in copy.rglob("*"):
+            os.utime(p, (when, when))
+        site = build_site(copy, tmp_path / f"site{n}", "https://example.org/budgets")
+        releases.append(build_release(copy, tmp_path / f"release{n}", site.database, previous))
+    return releases[0], releases[1]
+
+
+def test_release_is_byte_identical_when_rebuilt(tmp_path, two_packages):
     old, new = two_packages
-    first = build_release(new, tmp_path / "r1", previous=old)
-    second = build_release(new, tmp_path / "r2", previous=old)
-    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
-    for rel in files:
-        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
-    table = pq.read_table(first / "parquet" / "three_public_expenses.parquet").to_pylist()
+    first, second = _release_twice(tmp_path, new, old)
+    files = sorted(p.name for p in first.iterdir())
+    assert files == ["RELEASE_NOTES.md", "SHA256SUMS", "budgets.db", "datapackage.zip",
+                     "parquet.zip"]
+    assert files == sorted(p.name for p in second.iterdir())
+    for name in files:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_release_archives_hold_the_package_and_sha256sums_covers_every_file(tmp_path, two_packages):
+    old, new = two_packages
+    release = build_release(new, tmp_path / "release", previous=old)
+    with zipfile.ZipFile(release / "datapackage.zip") as z:
+        names = z.namelist()
+        assert names == sorted(names)
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert names == sorted(f"datapackage/{p.relative_to(new).as_posix()}"
+                               for p in new.rglob("*") if p.is_file())
+        for name in names:
+            assert z.read(name) == (new / name.removeprefix("datapackage/")).read_bytes()
+    with zipfile.ZipFile(release / "parquet.zip") as z:
+        z.extract("parquet/three_public_expenses.parquet", tmp_path)
+    table = pq.read_table(tmp_path / "parquet" / "three_public_expenses.parquet").to_pylist()
     assert table[0]["total"] == Decimal("27000")  # exact decimals, not floats
-    assert "total: '26000' → '27000'" in (first / "RELEASE_NOTES.md").read_text(encoding="utf-8")
-    sums = (first / "SHA256SUMS").read_text().splitlines()
-    assert any(line.endswith("datapackage/datapackage.json") for line in sums)
+    assert "total: '26000' → '27000'" in (release / "RELEASE_NOTES.md").read_text(encoding="utf-8")
+    sums = dict(reversed(line.split("  ")) for line in
+                (release / "SHA256SUMS").read_text().splitlines())
+    assert sorted(sums) == sorted(p.name for p in release.iterdir() if p.name != "SHA256SUMS")
+    for name, digest in sums.items():
+        assert hashlib.sha256((release / name).read_bytes()).hexdigest() == digest, name
 
 
 def _git(repo: Path, *args: str) -> str:
