@@ -194,10 +194,21 @@ def add(file: Path, document_id: str | None, sources_dir: Path):
 @cli.command()
 @click.argument("old", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def diff(old: Path, new: Path):
+@click.option("--next-version", is_flag=True,
+              help="Print only the version to release NEW as (nothing if nothing changed).")
+def diff(old: Path, new: Path, next_version: bool):
     """Compare two data packages (folders with datapackage.json): documents added or removed,
-    rows added, removed or changed per table, with the changed values."""
-    click.echo(diff_markdown(diff_packages(old, new)))
+    schema changes, rows added, removed or changed per table, with the changed values.
+
+    With --next-version, print the version NEW is released as: OLD's version with the major
+    part bumped for a schema change that breaks users (a table or field removed or renamed,
+    a type or primary key changed), the minor part for documents, tables or fields added,
+    the patch part for any other change; or NEW's own version if that is higher."""
+    d = diff_packages(old, new)
+    if next_version:
+        click.echo(d.next_version() or "")
+    else:
+        click.echo(diff_markdown(d))
 
 
 @cli.command()

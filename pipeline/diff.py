@@ -1,13 +1,16 @@
-"""Compare two data packages: documents added or removed, rows added, removed or changed.
+"""Compare two data packages: documents added or removed, schema changes, rows added,
+removed or changed.
 
 Rows are matched on each table's primary key, so a changed amount shows as a change of
-that row, with the old and new values. Used for release notes and to show a pull request's
-effect on the published data.
+that row, with the old and new values. Used for release notes, to show a pull request's
+effect on the published data, and to derive the next version: major for a schema change
+that breaks users, minor for documents, tables or fields added, patch for the rest.
 """
 from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +21,15 @@ class TableDiff:
     added: list[dict] = field(default_factory=list)
     removed: list[dict] = field(default_factory=list)
     changed: list[tuple[dict, dict[str, tuple[str, str]]]] = field(default_factory=list)
-    schema_changed: list[str] = field(default_factory=list)
+    # schema changes: a table or field removed, a type or the key changed (breaking); a
+    # table or field added (extended); titles, descriptions, constraints, order (revised)
+    breaking: list[str] = field(default_factory=list)
+    extended: list[str] = field(default_factory=list)
+    revised: list[str] = field(default_factory=list)
+
+    @property
+    def schema_changed(self) -> list[str]:
+        return self.breaking + self.extended + self.revised
 
     @property
     def empty(self) -> bool:
@@ -38,6 +49,37 @@ class PackageDiff:
         return not (self.documents_added or self.documents_removed) and \
             all(t.empty for t in self.tables)
 
+    @property
+    def bump(self) -> str | None:
+        """The part of the version this change bumps (None: nothing changed)."""
+        if any(t.breaking for t in self.tables):
+            return "major"
+        if self.documents_added or any(t.extended for t in self.tables):
+            return "minor"
+        return None if self.empty else "patch"
+
+    def next_version(self) -> str | None:
+        """The version to release the new package as: the old version bumped as the change
+        requires, or the new package's own version if set higher (a maintainer's choice);
+        None if nothing changed and the version was not raised."""
+        old, declared = _semver(self.old_version), _semver(self.new_version)
+        bumped = {"major": (old[0] + 1, 0, 0), "minor": (old[0], old[1] + 1, 0),
+                  "patch": (old[0], old[1], old[2] + 1), None: old}[self.bump]
+        version = max(bumped, declared)
+        return ".".join(map(str, version)) if version > old else None
+
+
+BUMPS = {"major": "a schema change that breaks users",
+         "minor": "documents, tables or fields added",
+         "patch": "values corrected, documents changed or withdrawn"}
+
+
+def _semver(version: str | None) -> tuple[int, int, int]:
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", version or "")
+    if not m:
+        raise ValueError(f"version {version!r} is not MAJOR.MINOR.PATCH")
+    return int(m[1]), int(m[2]), int(m[3])
+
 
 def _resources(folder: Path) -> tuple[dict, dict[str, dict]]:
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
@@ -51,6 +93,25 @@ def _rows(folder: Path, resource: dict) -> dict[tuple, dict]:
     return {tuple(r.get(k, "") for k in key) if key else (i,): r for i, r in enumerate(rows)}
 
 
+def _schema_changes(t: TableDiff, old: dict, new: dict) -> None:
+    """Sort the differences of two Table Schemas into breaking, extending and revising."""
+    before = {f["name"]: f for f in old["fields"]}
+    after = {f["name"]: f for f in new["fields"]}
+    t.extended += [f"field added: {f}" for f in after if f not in before]
+    t.breaking += [f"field removed: {f}" for f in before if f not in after]
+    t.breaking += [f"type changed: {f} {before[f]['type']} → {after[f]['type']}"
+                   for f in after if f in before and before[f]["type"] != after[f]["type"]]
+    if old.get("primaryKey") != new.get("primaryKey"):
+        t.breaking.append(f"primary key changed: {old.get('primaryKey')} → {new.get('primaryKey')}")
+    common = [f for f in after if f in before]
+    t.revised += [f"field details changed: {f}" for f in common
+                  if before[f] != after[f] and before[f]["type"] == after[f]["type"]]
+    if [f for f in before if f in after] != common:
+        t.revised.append("field order changed")
+    t.revised += [f"{k} changed" for k in sorted(set(old) | set(new))
+                  if k not in ("fields", "primaryKey") and old.get(k) != new.get(k)]
+
+
 def diff_packages(old: Path, new: Path) -> PackageDiff:
     """What changed from the package in folder `old` to the one in folder `new`."""
     old_desc, old_res = _resources(old)
@@ -58,21 +119,20 @@ def diff_packages(old: Path, new: Path) -> PackageDiff:
     tables = []
     for name in sorted(set(old_res) | set(new_res)):
         t = TableDiff(name)
-        if name not in old_res or name not in new_res:
-            t.schema_changed.append("table added" if name in new_res else "table removed")
+        if name not in old_res:
+            t.extended.append("table added")
+        elif name not in new_res:
+            t.breaking.append("table removed")
         else:
-            old_fields = [f["name"] for f in old_res[name]["schema"]["fields"]]
-            new_fields = [f["name"] for f in new_res[name]["schema"]["fields"]]
-            t.schema_changed += [f"field added: {f}" for f in new_fields if f not in old_fields]
-            t.schema_changed += [f"field removed: {f}" for f in old_fields if f not in new_fields]
+            _schema_changes(t, old_res[name]["schema"], new_res[name]["schema"])
         before = _rows(old, old_res[name]) if name in old_res else {}
         after = _rows(new, new_res[name]) if name in new_res else {}
         t.added = [after[k] for k in after if k not in before]
         t.removed = [before[k] for k in before if k not in after]
         for k in after:
-            if k in before:
-                changes = {f: (before[k].get(f, ""), v) for f, v in after[k].items()
-                           if before[k].get(f, "") != v}
+            if k in before:  # fields added or removed are schema changes, not value changes
+                changes = {f: (before[k][f], v) for f, v in after[k].items()
+                           if f in before[k] and before[k][f] != v}
                 if changes:
                     t.changed.append((after[k], changes))
         tables.append(t)
@@ -100,6 +160,7 @@ def diff_markdown(d: PackageDiff, limit: int = 50) -> str:
         lines.append("Documents added: " + ", ".join(d.documents_added))
     if d.documents_removed:
         lines.append("Documents removed: " + ", ".join(d.documents_removed))
+    lines.append(f"Version change: {d.bump} ({BUMPS[d.bump]})")
     lines += ["", "| table | added | removed | changed |", "|---|---|---|---|"]
     lines += [f"| {t.name} | {len(t.added)} | {len(t.removed)} | {len(t.changed)} |"
               for t in d.tables if not t.empty]

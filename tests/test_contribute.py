@@ -1,6 +1,7 @@
 """Contributing a disclosure and releasing versions: add, review, diff, release."""
 import csv
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -89,6 +90,93 @@ def test_diff_command(two_packages):
     old, new = two_packages
     result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
     assert result.exit_code == 0 and "| three_public_expenses | 0 |" in result.output
+
+
+def edited(package: Path, dest: Path, table: str, edit=None, version: str | None = None) -> Path:
+    """A copy of `package` in `dest`; `edit(fields, rows)` changes `table`'s schema fields
+    and rows in place (returning False drops the table), `version` sets the version."""
+    shutil.copytree(package, dest)
+    path = dest / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    if version:
+        descriptor["version"] = version
+    resource = next(r for r in descriptor["resources"] if r["name"] == table)
+    csv_path = dest / resource["path"]
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    if edit and edit(resource["schema"]["fields"], rows) is False:
+        descriptor["resources"].remove(resource)
+    names = [f["name"] for f in resource["schema"]["fields"]]
+    with csv_path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, names, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
+    return dest
+
+
+def _remove_field(fields, rows):
+    fields[:] = [f for f in fields if f["name"] != "reception"]
+
+
+def _rename_field(fields, rows):
+    next(f for f in fields if f["name"] == "reception")["name"] = "hospitality"
+    for r in rows:
+        r["hospitality"] = r.pop("reception")
+
+
+def _change_type(fields, rows):
+    next(f for f in fields if f["name"] == "source_page")["type"] = "string"
+
+
+def _add_field(fields, rows):
+    fields.append({"name": "remarks", "type": "string", "title": "备注", "description": "Notes"})
+
+
+def _correct_value(fields, rows):
+    rows[0]["total"] = "8336001"
+
+
+@pytest.mark.parametrize("edit, bump, says", [
+    (_remove_field, "major", "field removed: reception"),
+    (_rename_field, "major", "field removed: reception; field added: hospitality"),
+    (_change_type, "major", "type changed: source_page integer → string"),
+    (lambda fields, rows: False, "major", "table removed"),
+    (_add_field, "minor", "field added: remarks"),
+    (_correct_value, "patch", "total: '8336000' → '8336001'"),
+])
+def test_diff_reports_schema_changes_and_the_version_bump_they_need(
+        tmp_path, package, edit, bump, says):
+    released = edited(package, tmp_path / "released", "documents", version="1.4.2")
+    new = edited(released, tmp_path / "new", "three_public_expenses", edit)
+    d = diff_packages(released, new)
+    assert d.bump == bump
+    text = diff_markdown(d)
+    assert says in text and f"Version change: {bump}" in text
+    three = next(t for t in d.tables if t.name == "three_public_expenses")
+    assert not three.changed or bump == "patch"  # a schema change is not a change of every row
+    assert d.next_version() == {"major": "2.0.0", "minor": "1.5.0", "patch": "1.4.3"}[bump]
+
+
+def test_documents_added_are_minor_and_removed_or_corrected_are_patch(two_packages):
+    published, smaller = two_packages
+    assert diff_packages(smaller, published).bump == "minor"  # hongqi added
+    assert diff_packages(published, smaller).bump == "patch"  # hongqi withdrawn, a value fixed
+
+
+def test_next_version_is_none_without_a_change_or_the_maintainers_if_higher(tmp_path, package):
+    released = edited(package, tmp_path / "released", "documents", version="1.4.2")
+    assert diff_packages(released, released).bump is None
+    assert diff_packages(released, released).next_version() is None
+    declared = edited(released, tmp_path / "declared", "documents", version="3.0.0")
+    assert diff_packages(released, declared).next_version() == "3.0.0"
+    fixed = edited(released, tmp_path / "fixed", "three_public_expenses", _correct_value,
+                   version="1.7.0")
+    assert diff_packages(released, fixed).next_version() == "1.7.0"
+    result = CliRunner().invoke(cli, ["diff", str(released), str(fixed), "--next-version"])
+    assert result.exit_code == 0 and result.output == "1.7.0\n"
+    result = CliRunner().invoke(cli, ["diff", str(released), str(released), "--next-version"])
+    assert result.exit_code == 0 and result.output == "\n"
 
 
 def _release_twice(tmp_path: Path, package: Path, previous: Path) -> tuple[Path, Path]:
