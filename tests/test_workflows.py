@@ -1,4 +1,5 @@
 """The GitHub workflows: valid (actionlint), pinned, and safe for pull requests from forks."""
+import json
 import os
 import re
 import shutil
@@ -53,6 +54,63 @@ def test_comment_job_reads_only_the_uploaded_report():
     steps = wf["jobs"]["comment"]["steps"]
     assert not any("actions/checkout" in s.get("uses", "") for s in steps)
     assert "/^[0-9]+$/" in steps[-1]["with"]["script"]
+
+
+# Runs the comment job's script as actions/github-script would (an async function of
+# require, github, context, core), against a recording fake of the GitHub API.
+HARNESS = """
+const fs = require("fs");
+const [script, pr] = [fs.readFileSync(process.argv[2], "utf8"), JSON.parse(process.argv[3])];
+const calls = [];
+const record = (name, result) => async (args) => { calls.push([name, args]); return result; };
+const github = {
+  paginate: async (fn, args) => { await fn(args); return []; },
+  rest: {
+    pulls: { get: record("pulls.get", { data: pr }) },
+    issues: { listComments: record("issues.listComments", { data: [] }),
+              createComment: record("issues.createComment", {}),
+              updateComment: record("issues.updateComment", {}) },
+  },
+};
+const context = { repo: { owner: "budgets", repo: "data" }, payload: { workflow_run: {
+  id: 7, head_sha: "abc123", head_repository: { full_name: "volunteer/data" } } } };
+const core = { warning: (m) => calls.push(["warning", m]) };
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+new AsyncFunction("require", "github", "context", "core", script)(require, github, context, core)
+  .then(() => console.log(JSON.stringify(calls)), (e) => { console.log(JSON.stringify(
+    calls.concat([["error", e.message]]))); });
+"""
+
+
+@pytest.mark.parametrize("number, head, posted", [
+    ("12", {"sha": "abc123", "repo": {"full_name": "volunteer/data"}}, True),
+    ("13", {"sha": "fff999", "repo": {"full_name": "someone/else"}}, False),  # another PR
+    ("12", {"sha": "abc123", "repo": {"full_name": "impostor/data"}}, False),
+    ("12; rm -rf /", {"sha": "abc123", "repo": {"full_name": "volunteer/data"}}, False),
+])
+def test_comment_job_posts_only_on_the_pull_request_the_run_checked(tmp_path, number, head, posted):
+    """The uploaded pull-request number is the fork's to write: the comment goes only to a
+    pull request whose head is the commit (and repository) the workflow run checked."""
+    if not shutil.which("node"):
+        if os.environ.get("CI"):
+            pytest.fail("node is not installed")
+        pytest.skip("node not installed")
+    script = load("contribution-comment.yml")["jobs"]["comment"]["steps"][-1]["with"]["script"]
+    (tmp_path / "script.js").write_text(script)
+    (tmp_path / "harness.js").write_text(HARNESS)
+    (tmp_path / "contribution-report").mkdir()
+    (tmp_path / "contribution-report" / "pr-number.txt").write_text(number + "\n")
+    (tmp_path / "contribution-report" / "report.md").write_text("# Contribution report\n")
+    proc = subprocess.run(["node", "harness.js", "script.js", json.dumps({"head": head})],
+                          cwd=tmp_path, capture_output=True, text=True, check=True)
+    calls = json.loads(proc.stdout)
+    created = [args for name, args in calls if name == "issues.createComment"]
+    if posted:
+        assert calls[0] == ["pulls.get", {"owner": "budgets", "repo": "data", "pull_number": 12}]
+        assert created == [{"owner": "budgets", "repo": "data", "issue_number": 12,
+                            "body": "<!-- contribution-report -->\n# Contribution report\n"}]
+    else:
+        assert created == [] and calls[-1][0] in ("warning", "error"), calls
 
 
 def test_tests_run_on_every_push_and_pull_request():
