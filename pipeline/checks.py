@@ -2,9 +2,10 @@
 
 Each rule is declared with `@rule`: an id, a description in Chinese and English, the
 tables it reads and its tolerance. A rule yields one comparison per thing it checks
-(expected vs actual); when its tables are absent it yields nothing and is reported as
-not applicable, never as passed, and so is a comparison with both sides blank. Tolerances
-follow the documents' rounding: 0.01 of the printed unit per summed term (尾差).
+(expected vs actual). When its tables are absent it yields nothing and is reported as
+not applicable, never as passed; so is a comparison with nothing to compare (both sides
+blank, or a narrative figure no table states). Tolerances follow the documents'
+rounding: 0.01 of the printed unit per summed term (尾差).
 """
 from __future__ import annotations
 
@@ -40,10 +41,11 @@ class Comparison:
     tolerance: Decimal
     tables: str = ""
     unit: str = "yuan"  # or "percent", "flag"
+    comparable: bool = True  # False: a figure with nothing to compare it to
 
     @property
     def difference(self) -> Decimal | None:
-        if self.expected is None and self.actual is None:
+        if not self.comparable or (self.expected is None and self.actual is None):
             return None
         return (self.actual or Decimal(0)) - (self.expected or Decimal(0))
 
@@ -395,14 +397,27 @@ def narrative(doc: Doc) -> list[str]:
     return [p for p in paragraphs + [current] if p]
 
 
+def _wan(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
 def _stated(doc: Doc, key: str) -> tuple[Decimal, str] | None:
     """The first figure the narrative states for `key` (templates.yml narrative.figures)."""
-    pattern = re.compile(templates.load().raw["narrative"]["figures"][key])
+    pattern = templates.load().pattern_at("narrative", "figures", key)
     for paragraph in narrative(doc):
         m = pattern.search(paragraph)
         if m:
-            return Decimal(m.group("v").replace(",", "")) * UNIT_FACTORS["万元"], m.group(0)
+            return _wan(m.group("v")) * UNIT_FACTORS["万元"], m.group(0)
     return None
+
+
+def _procurement(doc: Doc, key: str) -> Decimal | None:
+    """The 政府采购 table's categories of one kind (货物, 工程, 服务), where it prints them."""
+    rows = doc.get("government_procurement", level="category")
+    if not rows:
+        return None
+    kind = templates.load().pattern_at("narrative", "procurement_categories", key)
+    return sum((r["amount"] or Decimal(0) for r in rows if kind.search(r["category"] or "")), Decimal(0))
 
 
 NARRATIVE_FIGURES = {
@@ -415,17 +430,23 @@ NARRATIVE_FIGURES = {
     "administrative_operating": lambda d: (d.one("three_public_expenses", line_type="total") or {}).get("administrative_operating")
     or (d.one("expenditure_by_economic", scope="administrative_operating", line_type="total") or {}).get("total"),
     "procurement_total": lambda d: (d.one("government_procurement", line_type="total") or {}).get("amount"),
+    "procurement_goods": lambda d: _procurement(d, "procurement_goods"),
+    "procurement_works": lambda d: _procurement(d, "procurement_works"),
+    "procurement_services": lambda d: _procurement(d, "procurement_services"),
 }
 
 
 @rule("narrative_figures", "情况说明所述金额 = 表格", "Figures stated in the narrative equal the tables",
-      ("narrative",) + ("income_expenditure_summary", "expenditure_by_function", "three_public_expenses"))
+      ("narrative", "income_expenditure_summary", "expenditure_by_function", "three_public_expenses",
+       "expenditure_by_economic", "government_procurement"))
 def _narrative_figures(doc):
+    """Each stated figure against its table; one with no table to compare is not applicable."""
     for key, from_tables in NARRATIVE_FIGURES.items():
-        stated, actual = _stated(doc, key), from_tables(doc)
-        if stated is None or actual is None:
-            continue
-        yield Comparison(f"{key}: {stated[1]}", actual, stated[0], tol([], 1), "narrative")
+        stated = _stated(doc, key)
+        if stated is not None:
+            actual = from_tables(doc)
+            yield Comparison(f"{key}: {stated[1]}", actual, stated[0], tol([], 1), "narrative",
+                             comparable=actual is not None)
     parts = [_stated(doc, k) for k in ("procurement_goods", "procurement_works", "procurement_services")]
     whole = _stated(doc, "procurement_total")
     if whole and all(parts):
@@ -433,35 +454,69 @@ def _narrative_figures(doc):
                          tol([], 3), "narrative")
 
 
-_CHANGE = re.compile(r"(?P<dir>增加|减少|下降|降低|增长)\s*(?P<delta>[\d,.]+)\s*万元\s*[,，]?\s*"
-                     r"(?:增长|下降|降低|减少|增幅|降幅)?\s*(?P<pct>[\d.]+)\s*%")
-_SHARE = re.compile(r"(?P<v>[\d,.]+)\s*万元\s*[,，]\s*占\s*(?P<pct>[\d.]+)\s*%")
-_FIGURE = re.compile(r"(?P<v>\d[\d,]*(?:\.\d+)?)\s*万元")
+def _phrase(paragraph: str, start: int, end: int) -> str:
+    """paragraph[start:end] with the words before it that name it: 基本支出 (1121.52万元)."""
+    label = templates.load().pattern_at("narrative", "figure_label").search(paragraph[:start])
+    return paragraph[label.start():end]
+
+
+def _falls(word: str) -> bool:
+    return word in templates.load().raw["narrative"]["decrease"]
+
+
+def _statements(paragraph: str, kind: str) -> Iterator[tuple[re.Match, list[re.Match]]]:
+    """Each match of narrative pattern `kind`, with the figures before it in its paragraph."""
+    tpl = templates.load()
+    figure = tpl.pattern_at("narrative", "figure")
+    for m in tpl.pattern_at("narrative", *kind.split(".")).finditer(paragraph):
+        yield m, list(figure.finditer(paragraph[:m.start()]))
+
+
+def _closest(paragraph: str, m: re.Match, options: list[tuple[re.Match, Decimal]],
+             pct: Decimal) -> tuple[str, Decimal, Decimal]:
+    """The base figure whose recomputed value is closest to the printed one, and a subject
+    naming that figure and the statement: 支出合计295.42万元 … 基本支出168.01万元,占56.87%."""
+    f, best = min(options, key=lambda o: abs(o[1] - pct))
+    return f"{_phrase(paragraph, f.start(), f.end())} … {_phrase(paragraph, m.start(), m.end())}", best, pct
+
+
+def _recomputed(paragraph: str) -> Iterator[tuple[str, Decimal, Decimal]]:
+    """(subject, recomputed, printed) for each change and share the paragraph states; the
+    subject names the statement and, where it comes from another figure, that figure."""
+    for m, before in _statements(paragraph, "changes.by_amount"):
+        sign = -1 if _falls(m.group("dir")) else 1
+        delta, pct = _wan(m.group("delta")), sign * Decimal(m.group("pct"))
+        if delta == 0:
+            yield _phrase(paragraph, m.start(), m.end()), Decimal(0), pct
+            continue
+        bases = [(f, _wan(f.group("v")) - sign * delta) for f in reversed(before)]  # last year's
+        options = [(f, sign * delta / b * 100) for f, b in bases if b > 0]
+        if options:
+            yield _closest(paragraph, m, options, pct)
+    for m, _ in _statements(paragraph, "changes.from_to"):
+        was, now = _wan(m.group("before")), _wan(m.group("after"))
+        if was > 0:
+            yield (_phrase(paragraph, m.start(), m.end()), (now - was) / was * 100,
+                   (-1 if _falls(m.group("dir")) else 1) * Decimal(m.group("pct")))
+    for m, before in _statements(paragraph, "share"):
+        part, pct = _wan(m.group("v")), Decimal(m.group("pct"))
+        options = [(f, part / _wan(f.group("v")) * 100) for f in before
+                   if _wan(f.group("v")) >= part and _wan(f.group("v")) > 0]
+        if options:
+            yield _closest(paragraph, m, options, pct)
 
 
 @rule("narrative_percentages", "情况说明的增减率与占比可由其自身数字复算",
       "The narrative's year-on-year changes and shares recompute from its own figures",
       ("narrative",), tolerance="0.01 percentage points")
 def _narrative_percentages(doc):
+    """Changes are signed (减少 3% is -3); a statement printed twice word for word is one check."""
+    seen = set()
     for paragraph in narrative(doc):
-        for m in _CHANGE.finditer(paragraph):
-            delta, pct = Decimal(m.group("delta").replace(",", "")), Decimal(m.group("pct"))
-            down = m.group("dir") in ("减少", "下降", "降低")
-            before = [Decimal(f.group("v").replace(",", "")) for f in _FIGURE.finditer(paragraph[:m.start()])]
-            candidates = [(x + delta if down else x - delta) for x in reversed(before)]
-            recomputed = [delta / p * 100 for p in candidates if p > 0]
-            best = min(recomputed, key=lambda r: abs(r - pct), default=None)
-            if best is None and delta == 0:
-                best = Decimal(0)
-            if best is not None:
-                yield Comparison(m.group(0), best.quantize(CENT), pct, CENT, "narrative", "percent")
-        for m in _SHARE.finditer(paragraph):
-            part, pct = Decimal(m.group("v").replace(",", "")), Decimal(m.group("pct"))
-            before = [Decimal(f.group("v").replace(",", "")) for f in _FIGURE.finditer(paragraph[:m.start()])]
-            shares = [part / t * 100 for t in before if t >= part and t > 0]
-            best = min(shares, key=lambda r: abs(r - pct), default=None)
-            if best is not None:
-                yield Comparison(m.group(0), best.quantize(CENT), pct, CENT, "narrative", "percent")
+        for subject, recomputed, printed in _recomputed(paragraph):
+            if (subject, printed) not in seen:
+                seen.add((subject, printed))
+                yield Comparison(subject, recomputed.quantize(CENT), printed, CENT, "narrative", "percent")
 
 
 # --- running the rules ---------------------------------------------------------------------
@@ -514,11 +569,18 @@ def report(document_id: str, rows: list[dict]) -> str:
     """A readable per-document report of the checks."""
     counts = defaultdict(int)
     for r in rows:
-        counts["acknowledged" if r["acknowledged"] else r["status"]] += 1
+        if r["status"] == "not_applicable":
+            counts["uncompared" if r["subject"] else "not_applicable"] += 1
+        else:
+            counts["acknowledged" if r["acknowledged"] else r["status"]] += 1
     lines = [f"{document_id}: {counts['pass']} passed, {counts['fail']} failed, "
              f"{counts['acknowledged']} acknowledged publisher errors, "
-             f"{counts['not_applicable']} rules not applicable"]
+             f"{counts['not_applicable']} rules not applicable, "
+             f"{counts['uncompared']} checks with nothing to compare"]
     for r in rows:
+        if r["status"] == "not_applicable" and r["subject"]:
+            lines.append(f"  NOT COMPARED {r['rule']}: {r['subject']}: printed {_fmt(r['actual'])}, "
+                         "nothing to compare it with")
         if r["status"] != "fail":
             continue
         tag = "ACKNOWLEDGED" if r["acknowledged"] else "FAIL"
@@ -526,7 +588,7 @@ def report(document_id: str, rows: list[dict]) -> str:
                      f"printed {_fmt(r['actual'])} (difference {_fmt(r['difference'])})")
         if r["acknowledged"]:
             lines.append(f"      publisher error: {r['acknowledged']}")
-    na = sorted({r["rule"] for r in rows if r["status"] == "not_applicable"})
+    na = sorted({r["rule"] for r in rows if r["status"] == "not_applicable" and not r["subject"]})
     if na:
         lines.append(f"  not applicable (tables or rows absent): {', '.join(na)}")
     return "\n".join(lines)

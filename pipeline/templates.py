@@ -55,6 +55,13 @@ class Templates:
     def pattern(self, name: str) -> re.Pattern:
         return _compiled(self.raw[name])
 
+    def pattern_at(self, *path: str) -> re.Pattern:
+        """The pattern at a path of keys: pattern_at("narrative", "figures", "basic")."""
+        node = self.raw
+        for p in path:
+            node = node[p]
+        return _compiled(node)
+
     def columns(self, resource: str) -> tuple[ColumnSpec, ...]:
         return _specs(self.raw["columns"][resource])
 
