@@ -2,7 +2,8 @@
 
 Each rule is declared with `@rule`: an id, a description in Chinese and English, the
 tables it reads and its tolerance. A rule yields one comparison per thing it checks
-(expected vs actual). When its tables are absent it yields nothing and is reported as
+(expected vs actual), named by its subject: a row's natural key or the narrative's own
+words, never a counter. When its tables are absent it yields nothing and is reported as
 not applicable, never as passed; so is a comparison with nothing to compare (both sides
 blank, or a narrative figure no table states). Tolerances follow the documents'
 rounding: 0.01 of the printed unit per summed term (尾差).
@@ -17,6 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import templates
 from .extract import Extraction
+from .registry import BY_NAME
 from .sources import Acknowledgement
 from .values import UNIT_FACTORS, clean, label
 
@@ -223,8 +225,20 @@ def _leaves(items: list[dict], code: str | None) -> list[dict]:
 
 
 def _amount_keys(resource: str) -> list[str]:
-    from .registry import BY_NAME
     return [f.name for f in BY_NAME[resource].fields if f.amount]
+
+
+def _row_key(resource: str, row: dict) -> str:
+    """A row's natural key (its table's primary key) as words; fund and scope are left to
+    the caller, and an item row's line type goes without saying."""
+    return " ".join(str(row[k]) for k in BY_NAME[resource].primary_key
+                    if k not in ("document_id", "fund", "scope") and row.get(k) not in (None, "")
+                    and not (k == "line_type" and row[k] == "item"))
+
+
+def _row_subject(resource: str, row: dict) -> str:
+    """expenditure_by_function[all] 2010301, basic_expenditure_by_economic[…] 30102 50101."""
+    return f"{resource}[{row.get('fund') or row.get('scope') or ''}] {_row_key(resource, row)}"
 
 
 def _groups(doc: Doc, resource: str) -> Iterator[tuple[str, list[dict]]]:
@@ -277,7 +291,7 @@ def _hierarchy(doc):
                 children = [r for r in items if len(r[code]) == len(parent[code]) + 2
                             and r[code].startswith(parent[code])]
                 if children:
-                    yield from _sums(f"{name} {parent[code]}", parent, children, resource)
+                    yield from _sums(_row_subject(resource, parent), parent, children, resource)
 
 
 @rule("row_parts", "合计 = 基本支出 + 项目支出；基本支出 = 四项之和；项目支出 = 两类之和；“三公”合计 = 各项之和",
@@ -288,8 +302,6 @@ def _hierarchy(doc):
 def _row_parts(doc):
     for resource, identities in templates.load().raw["row_identities"].items():
         for r in doc.get(resource):
-            where = r.get("function_code") or r.get("department_economic_code") or r.get("unit_code") \
-                or r["line_type"]
             for whole, parts in identities:
                 values = [r.get(p) for p in parts]
                 if all(v is None for v in values):
@@ -297,7 +309,7 @@ def _row_parts(doc):
                 if r.get(whole) is None and not doc.printed(resource, whole, r["source_table"]):
                     continue  # the table has no such column
                 present = sum(v is not None for v in values)
-                yield Comparison(f"{resource}[{r.get('fund') or ''}] {where} {whole}",
+                yield Comparison(f"{_row_subject(resource, r)} {whole}",
                                  total(values), r.get(whole), tol([r], present), resource)
 
 
@@ -377,7 +389,8 @@ def _precision(doc):
                 v = r.get(key)
                 if v is not None and (v / factor) != (v / factor).quantize(CENT):
                     found = printed = v / factor
-                    yield Comparison(f"{r['source_table']} {key} printed {printed.normalize()}",
+                    yield Comparison(f"{r['source_table']} {_row_key(resource, r)} {key} "
+                                     f"printed {printed.normalize()}",
                                      printed.quantize(CENT) * factor, v, Decimal(0), resource)
     if not found and any(doc.rows.values()):
         yield Comparison("every amount", Decimal(0), Decimal(0), Decimal(0), "", "flag")
@@ -523,9 +536,10 @@ def _narrative_percentages(doc):
 
 def run_checks(document_id: str, extraction: Extraction,
                acknowledged: list[Acknowledgement] = ()) -> list[dict]:
-    """Evaluate every rule on one document -> rows of the `checks` table."""
+    """Evaluate every rule on one document -> rows of the `checks` table. A subject names
+    its check: two checks of a rule with one subject are an error, never numbered."""
     doc = Doc(extraction)
-    out = []
+    out, seen = [], set()
     for r in RULES:
         comparisons = list(r.check(doc))
         if not comparisons:
@@ -534,6 +548,9 @@ def run_checks(document_id: str, extraction: Extraction,
                         "tolerance": None, "status": "not_applicable", "acknowledged": None})
             continue
         for c in comparisons:
+            if (r.id, c.subject) in seen:
+                raise ValueError(f"{document_id}: two {r.id} checks have the subject {c.subject!r}")
+            seen.add((r.id, c.subject))
             status = c.status
             ack = next((a for a in acknowledged if a.rule == r.id and
                         (not a.subject or a.subject == c.subject)), None) if status == "fail" else None
@@ -541,18 +558,7 @@ def run_checks(document_id: str, extraction: Extraction,
                         "unit": c.unit, "expected": c.expected, "actual": c.actual, "difference": c.difference,
                         "tolerance": c.tolerance, "status": status,
                         "acknowledged": ack.explanation if ack else None})
-    _number_subjects(out)
     return out
-
-
-def _number_subjects(rows: list[dict]) -> None:
-    """Make (rule, subject) unique within a document by numbering repeats."""
-    seen: dict[tuple, int] = defaultdict(int)
-    for r in rows:
-        key = (r["rule"], r["subject"])
-        seen[key] += 1
-        if seen[key] > 1:
-            r["subject"] = f"{r['subject']} #{seen[key]}"
 
 
 def rule_rows() -> list[dict]:

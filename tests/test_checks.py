@@ -5,6 +5,7 @@ tables are absent is reported as not applicable, never as passed; and the build 
 `check` command act on the results."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from conftest import ROOT, SEEDS, SOURCES, copy_seed, read_table, yuan
 from pipeline.build import build
 from pipeline.checks import RULES, Comparison, run_checks, unacknowledged_failures
 from pipeline.cli import cli
+from pipeline.errors import RecognitionError
 from pipeline.extract import extract_document
-from pipeline.sources import load_source, sha256_of
+from pipeline.sources import Acknowledgement, load_source, sha256_of
 
 XINXIANG = "xinxiang-city-zwfw-2024-budget"
 HONGQI = "xinxiang-hongqi-zwfw-2022-budget"
@@ -203,14 +205,14 @@ ALTERATIONS = [
     # the printed 款 line 20805's 合计 118.70 -> 119.70 against its 项 lines
     Alteration("code_hierarchy", XINXIANG,
                [("行政事业单位养老支出\t118.70", "行政事业单位养老支出\t119.70")],
-               "expenditure_by_function[all] 20805 total", wan("118.70"), wan("119.70"),
+               "expenditure_by_function[all] 709 20805 total", wan("118.70"), wan("119.70"),
                base=[PARENT_20805]),
     # 一般公共预算支出情况表: 行政运行's 工资福利支出 353.85 -> 353.95, so its parts add up to
     # 401.97 against its 基本支出 401.87 (部门支出总体情况表 prints the same line, unchanged)
     Alteration("row_parts", XINXIANG,
                [("行政运行\t401.87\t401.87\t353.85", "行政运行\t401.87\t401.87\t353.95",
                  "2024年一般公共预算支出情况表")],
-               "expenditure_by_function[general_public_budget] 2010301 basic",
+               "expenditure_by_function[general_public_budget] 709 2010301 basic",
                wan("401.97"), wan("401.87")),
     # 一般公共预算基本支出表: 合计's 公用经费 75.81 -> 75.91 against table 5's 商品和服务支出
     Alteration("basic_matches_economic", XINXIANG,
@@ -230,7 +232,7 @@ ALTERATIONS = [
     # 一般公共预算基本支出表: 差旅费's 合计 5.70 -> 5.703, a third decimal of 万元
     Alteration("amount_precision", XINXIANG,
                [("30211\t差旅费\t50201\t办公经费\t5.70", "30211\t差旅费\t50201\t办公经费\t5.703")],
-               "2024年一般公共预算基本支出表 total printed 5.703", wan("5.70"), wan("5.703")),
+               "2024年一般公共预算基本支出表 30211 50201 total printed 5.703", wan("5.70"), wan("5.703")),
     # 情况说明: “三公”经费预算为 2.6 万元 -> 2.7 against the 三公 table's 合计 2.60
     Alteration("narrative_figures", XINXIANG,
                [("“三公”经费预算为 2.6 万元", "“三公”经费预算为 2.7 万元")],
@@ -294,9 +296,9 @@ def test_code_hierarchy_holds_for_a_printed_parent_row(tmp_path):
     rows = checks(XINXIANG, write(tmp_path / "t.txt", transcript(XINXIANG, PARENT_20805)))
     hierarchy = {r["subject"]: (r["expected"], r["actual"], r["status"])
                  for r in of_rule(rows, "code_hierarchy")}
-    assert hierarchy["expenditure_by_function[all] 20805 total"] == \
+    assert hierarchy["expenditure_by_function[all] 709 20805 total"] == \
         (wan("118.70"), wan("118.70"), "pass")  # 29.90 + 3.95 + 84.85
-    assert hierarchy["expenditure_by_function[all] 20805 basic_family"] == \
+    assert hierarchy["expenditure_by_function[all] 709 20805 basic_family"] == \
         (wan("33.22"), wan("33.22"), "pass")  # 29.36 + 3.86
     assert failing(rows) == []
     # the parent is not counted twice where lines are summed
@@ -317,10 +319,10 @@ HONGQI_ERRORS = {
     ("lines_sum_to_total", "expenditure_by_function[all] basic"):
         (None, wan("168.01"), wan("168.01")),
     # ... and within the row, 150.05 + 6.39 + 11.57 = 168.01 against the blank
-    ("row_parts", "expenditure_by_function[all] 2010301 basic"):
+    ("row_parts", "expenditure_by_function[all] 028 2010301 basic"):
         (wan("168.01"), None, wan("-168.01")),
     # 一般公共预算支出预算表's 合计 row prints 商品和服务支出 11.568 beside its twin's 11.57
-    ("amount_precision", "2022年一般公共预算支出预算表 basic_goods_services printed 11.568"):
+    ("amount_precision", "2022年一般公共预算支出预算表 total basic_goods_services printed 11.568"):
         (wan("11.57"), wan("11.568"), wan("-0.002")),
 }
 
@@ -341,7 +343,7 @@ def test_hongqi_publisher_errors_are_found_and_acknowledged(seed_checks):
         else:
             assert r["status"] in ("pass", "not_applicable") and r["acknowledged"] is None
     assert unacknowledged_failures(rows) == []
-    assert "11.568万元" in explanations[("amount_precision", "2022年一般公共预算支出预算表 "
+    assert "11.568万元" in explanations[("amount_precision", "2022年一般公共预算支出预算表 total "
                                                            "basic_goods_services printed 11.568")]
 
 
@@ -401,7 +403,37 @@ def test_a_comparison_with_both_sides_blank_is_not_applicable(tmp_path):
     assert Comparison("x", Decimal(1), None, Decimal(0)).status == "fail"  # one side blank
 
 
-# --- the narrative's own words name its checks ----------------------------------------
+# --- subjects: each check named by what it compares, never by a counter -----------------
+
+def test_subjects_name_the_row_by_its_full_natural_key(seed_checks):
+    """30102 津贴补贴 is printed twice in 一般公共预算基本支出表, under 50101 (75.30) and 50501
+    (27.45); the nine projects share a unit and are told apart by name."""
+    rows = seed_checks[XINXIANG]
+    assert the(rows, "row_parts", "basic_expenditure_by_economic[general_public_budget] 30102 50101 total")[
+        "actual"] == wan("75.30")
+    assert the(rows, "row_parts", "basic_expenditure_by_economic[general_public_budget] 30102 50501 total")[
+        "actual"] == wan("27.45")
+    projects = [r["subject"] for r in of_rule(rows, "row_parts") if r["subject"].startswith("projects[] 709 ")]
+    assert len(projects) == 9
+    assert "projects[] 709 新乡市政务服务和大数据管理局 新乡市12345政务服务便民热线平台经费 total" in projects
+    for seed, rows in seed_checks.items():
+        subjects = [(r["rule"], r["subject"]) for r in rows]
+        assert len(subjects) == len(set(subjects)), seed
+        assert not any(re.search(r"#\d+$", s) for _, s in subjects), seed
+
+
+def test_an_acknowledgement_covers_one_of_two_rows_sharing_an_economic_code(tmp_path):
+    """Both 30102 rows altered (人员经费 75.30 -> 75.40 under 50101, 27.45 -> 27.55 under
+    50501): acknowledging the first leaves the second failing."""
+    path = write(tmp_path / "t.txt", transcript(
+        XINXIANG, ("30102\t津贴补贴\t50101\t工资奖金津补贴\t75.30\t75.30", "30102\t津贴补贴\t50101\t工资奖金津补贴\t75.30\t75.40"),
+        ("30102\t津贴补贴\t50501\t工资福利支出\t27.45\t27.45", "30102\t津贴补贴\t50501\t工资福利支出\t27.45\t27.55")))
+    first = "basic_expenditure_by_economic[general_public_budget] 30102 50101 total"
+    rows = checks(XINXIANG, path, [Acknowledgement(rule="row_parts", subject=first, explanation="人员经费多印0.10万元")])
+    assert [r["subject"] for r in unacknowledged_failures(of_rule(rows, "row_parts"))] == \
+        ["basic_expenditure_by_economic[general_public_budget] 30102 50501 total"]
+    assert the(rows, "row_parts", first)["acknowledged"] == "人员经费多印0.10万元"
+
 
 def test_narrative_subjects_name_the_figure_a_share_is_of(seed_checks):
     """红旗区 says 基本支出168.01万元，占56.87% twice: of 支出合计 and of 一般公共预算支出."""
@@ -426,6 +458,22 @@ def test_a_sentence_printed_twice_is_one_check(tmp_path):
         [("2024年支出合计47172.53万元 … 基本支出1121.52万元,占2.38%", "pass")]
 
 
+def test_two_checks_with_one_subject_are_an_error(tmp_path):
+    """A project line printed twice is refused when read (two rows, one key); rows that got
+    past that would be refused by the checks rather than told apart by a counter."""
+    line = "其他运转类\t大厅运行经费\t新乡市政务服务和大数据管理局\t84.80\t84.80" + "\t" * 7 + "\n"
+    text = SEEDS[XINXIANG].read_text(encoding="utf-8")
+    assert text.count(line) == 1
+    with pytest.raises(RecognitionError, match="two rows with the same key"):
+        checks(XINXIANG, write(tmp_path / "t.txt", text.replace(line, line + line)))
+    extraction = extract_document(SEEDS[XINXIANG], XINXIANG, load_source(SOURCES / XINXIANG).meta)
+    projects = extraction.rows["projects"]
+    projects.append(dict(next(r for r in projects if r["project_name"] == "大厅运行经费")))
+    with pytest.raises(ValueError, match="two row_parts checks have the subject 'projects\\[\\] 709 "
+                                         "新乡市政务服务和大数据管理局 大厅运行经费 total'"):
+        run_checks(XINXIANG, extraction)
+
+
 def test_a_project_table_printed_empty_fails_against_the_project_spending(tmp_path):
     """The table is there (with 注：此表为空表), so the rules apply: 部门支出总体情况表 says
     项目支出 46,051.01 and the 绩效目标表 lists nine project amounts."""
@@ -440,16 +488,16 @@ def test_a_project_table_printed_empty_fails_against_the_project_spending(tmp_pa
 
 
 def test_an_acknowledgement_does_not_cover_a_new_error_of_the_same_rule(tmp_path):
-    """红旗区 acknowledges row_parts for 行政运行 (subject '2010301 basic') only: an altered
+    """红旗区 acknowledges row_parts for 行政运行 (subject '028 2010301 basic') only: an altered
     合计 on the next line, 其他政府办公厅（室）及相关机构事务支出 127.09 -> 127.19, still fails."""
     path = write(tmp_path / "t.txt", transcript(HONGQI, (
         "事务支出\t127.09", "事务支出\t127.19", "2022年部门支出预算表")))
     rows = checks(HONGQI, path, load_source(SOURCES / HONGQI).meta.acknowledged)
-    new = the(rows, "row_parts", "expenditure_by_function[all] 2010399 total")
+    new = the(rows, "row_parts", "expenditure_by_function[all] 028 2010399 total")
     assert (new["status"], new["acknowledged"]) == ("fail", None)
     assert (new["expected"], new["actual"]) == (wan("127.09"), wan("127.19"))
-    assert the(rows, "row_parts", "expenditure_by_function[all] 2010301 basic")["acknowledged"]
-    assert ("row_parts", "expenditure_by_function[all] 2010399 total") in \
+    assert the(rows, "row_parts", "expenditure_by_function[all] 028 2010301 basic")["acknowledged"]
+    assert ("row_parts", "expenditure_by_function[all] 028 2010399 total") in \
         [(r["rule"], r["subject"]) for r in unacknowledged_failures(rows)]
 
 
@@ -492,7 +540,7 @@ def test_package_keeps_acknowledged_failures_as_failures(package):
             appropriation["actual"], appropriation["difference"]) == \
         ("appropriation_matches_general_budget", "yuan", yuan("295.42"), yuan("293.92"), yuan("-1.50"))
     assert "相差1.50万元" in appropriation["acknowledged"]
-    blank = failed["expenditure_by_function[all] 2010301 basic"]
+    blank = failed["expenditure_by_function[all] 028 2010301 basic"]
     assert (blank["expected"], blank["actual"]) == (yuan("168.01"), "")  # blank stays blank
     assert read_table(package, "checks", document_id=XINXIANG, status="fail") == []
     assert read_table(package, "checks", document_id=XUCHANG, status="fail") == []
@@ -542,7 +590,7 @@ def test_build_leaves_out_a_document_with_an_unacknowledged_failure(sources, tmp
 def test_acknowledging_a_publisher_error_lets_the_document_build(sources, tmp_path):
     explanation = "三公经费表的公务接待费印作0.504万元，情况说明为0.5万元。"
     source_copy(sources, XUCHANG, XUCHANG_STRAY_DECIMAL, acknowledged=[
-        {"rule": "amount_precision", "subject": "2024年一般公共预算“三公”经费支出情况表 reception printed 0.504",
+        {"rule": "amount_precision", "subject": "2024年一般公共预算“三公”经费支出情况表 total reception printed 0.504",
          "explanation": explanation}])
     result = build(sources, tmp_path / "out", progress=False)
     assert result.ok and result.built == [XINXIANG, HONGQI, XUCHANG]
@@ -565,9 +613,9 @@ def test_check_command_passes_on_the_repository_sources():
     hongqi = headings[HONGQI]
     assert ("0 failed, 5 acknowledged publisher errors, 2 rules not applicable, "
             "5 checks with nothing to compare") in hongqi
-    assert ("  ACKNOWLEDGED amount_precision: 2022年一般公共预算支出预算表 basic_goods_services "
+    assert ("  ACKNOWLEDGED amount_precision: 2022年一般公共预算支出预算表 total basic_goods_services "
             "printed 11.568: expected 115700, printed 115680 (difference -20)") in lines
-    assert ("  ACKNOWLEDGED row_parts: expenditure_by_function[all] 2010301 basic: expected "
+    assert ("  ACKNOWLEDGED row_parts: expenditure_by_function[all] 028 2010301 basic: expected "
             "1680100, printed blank (difference -1680100)") in lines
     assert ("  NOT COMPARED narrative_figures: administrative_operating: 机构运转经费支出预算11.57万元: "
             "printed 115700, nothing to compare it with") in lines
