@@ -6,6 +6,7 @@ result is a markdown report (the job summary and the pull-request comment).
 """
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 import tempfile
@@ -67,6 +68,10 @@ def review(root: Path, files: list[str], published: Path) -> Review:
         for d in present:
             shutil.copytree(root / SOURCES / d, sources / d)
         built = build(sources, Path(tmp) / "datapackage", progress=False)
+        if built.package:
+            for d, other in _published_twice(published, built.package, removed).items():
+                built.failed[d] = (f"the same file as published document {other}: the build "
+                                   "of every document refuses a file twice")
         for d in present:
             if d in built.failed:
                 lines += [f"## ✗ {d}", "", f"```\n{built.failed[d]}\n```", ""]
@@ -82,6 +87,20 @@ def review(root: Path, files: list[str], published: Path) -> Review:
     lines += ["", "**Result: ready for review.**" if result.ok else "**Result: needs changes.**"]
     result.report = "\n".join(lines) + "\n"
     return result
+
+
+def _published_twice(published: Path, package: Path, removed: list[str]) -> dict[str, str]:
+    """Reviewed documents whose file is published under another id that stays: built alone
+    they pass, but the build of every document would refuse them."""
+    def files(folder: Path) -> dict[str, str]:
+        path = folder / "data" / "documents.csv"
+        if not path.exists():
+            return {}
+        with open(path, encoding="utf-8", newline="") as f:
+            return {r["document_id"]: r["sha256"] for r in csv.DictReader(f)}
+
+    owner = {sha: d for d, sha in files(published).items() if d not in removed}
+    return {d: owner[sha] for d, sha in files(package).items() if owner.get(sha, d) != d}
 
 
 def _only(d, documents: list[str]):

@@ -285,6 +285,18 @@ def test_review_reports_a_checksum_mismatch_then_a_failing_check(repo):
     assert "FAIL summary_balance" in result.report
 
 
+def test_review_refuses_a_file_published_under_another_id(repo):
+    """Built alone the copy passes; the build of every document after the merge would not."""
+    shutil.copytree(repo / "sources" / XINXIANG, repo / "sources" / "xinxiang-copy")
+    files = [f"sources/xinxiang-copy/{name}" for name in ("source.yml", "transcript.txt")]
+    result = review(repo, files, repo / "datapackage")
+    assert not result.ok and "## ✗ xinxiang-copy" in result.report
+    assert f"the same file as published document {XINXIANG}" in result.report
+    shutil.rmtree(repo / "sources" / XINXIANG)  # a rename: the old id goes
+    result = review(repo, files + [f"sources/{XINXIANG}/source.yml"], repo / "datapackage")
+    assert result.ok, result.report
+
+
 def test_review_with_no_document_changed_is_not_ready(repo):
     result = review(repo, [], repo / "datapackage")
     assert not result.ok and "no documents changed" in result.report
@@ -301,8 +313,10 @@ def test_local_review_sees_what_add_just_wrote(repo):
     runner = CliRunner()
     result = runner.invoke(cli, ["review", "--root", str(repo), "--base", "HEAD"])
     assert result.exit_code == 1 and "no documents changed" in result.output
-    folder, _ = add_document(SOURCES / "xuchang-city-zwfw-2024-budget" / "transcript.txt",
-                             repo / "sources", "xuchang-new")
+    download = repo.parent / "transcript.txt"  # another file than the one published
+    download.write_bytes((SOURCES / "xuchang-city-zwfw-2024-budget" / "transcript.txt")
+                         .read_bytes() + b"\n")
+    folder, _ = add_document(download, repo / "sources", "xuchang-new")
     assert changed_files("HEAD", repo) == ["sources/xuchang-new/source.yml",
                                            "sources/xuchang-new/transcript.txt"]
     result = runner.invoke(cli, ["review", "--root", str(repo), "--base", "HEAD"])
