@@ -273,12 +273,72 @@ MORE_ALTERATIONS = [
                "project: 项目支出46052.01万元", wan("46,051.01"), wan("46,052.01"), name="project"),
 ]
 
+# row_parts holds several identities; each gets its own alteration
+ROW_PARTS = [
+    # 三公 table: 合计 2.60 -> 2.70 against 因公出国 (blank) + 公务用车 2.10 + 公务接待 0.50
+    Alteration("row_parts", XINXIANG, [("2.60\t\t2.10\t\t2.10\t0.50", "2.70\t\t2.10\t\t2.10\t0.50")],
+               "three_public_expenses[] total total", wan("2.60"), wan("2.70"), name="three-public"),
+    # 三公 table: 公务用车运行费 2.10 -> 2.20 against 公务用车购置及运行费 小计 2.10
+    Alteration("row_parts", XINXIANG, [("2.60\t\t2.10\t\t2.10\t0.50", "2.60\t\t2.10\t\t2.20\t0.50")],
+               "three_public_expenses[] total vehicles", wan("2.20"), wan("2.10"), name="vehicles"),
+    # 部门支出总体情况表: 事业运行's 合计 517.97 -> 518.97 against 基本支出 517.97 + no 项目支出
+    Alteration("row_parts", XINXIANG, [("事业运行\t517.97", "事业运行\t518.97", "2024年部门支出总体情况表")],
+               "expenditure_by_function[all] 709 2010350 total", wan("517.97"), wan("518.97"),
+               name="basic-plus-project"),
+    # 部门支出总体情况表: 一般行政管理事务's 其他运转类 405.75 -> 406.75; with 特定目标类 127.88
+    # the types add up to 534.63 against its 项目支出 533.63
+    Alteration("row_parts", XINXIANG, [("533.63\t405.75\t127.88", "533.63\t406.75\t127.88",
+                                        "2024年部门支出总体情况表")],
+               "expenditure_by_function[all] 709 2010302 project", wan("534.63"), wan("533.63"),
+               name="project-types"),
+    # 项目支出表: 大厅运行经费's 一般公共预算 84.80 -> 84.90 against its 合计 84.80
+    Alteration("row_parts", XINXIANG, [("大厅运行经费\t新乡市政务服务和大数据管理局\t84.80\t84.80",
+                                        "大厅运行经费\t新乡市政务服务和大数据管理局\t84.80\t84.90")],
+               "projects[] 709 新乡市政务服务和大数据管理局 大厅运行经费 total", wan("84.90"), wan("84.80"),
+               name="project-sources"),
+    # 一般公共预算基本支出表: 30102 津贴补贴 (50101) 人员经费 75.30 -> 75.40 against its 合计; the
+    # same 30102 under 50501 is another row with its own subject
+    Alteration("row_parts", XINXIANG, [("30102\t津贴补贴\t50101\t工资奖金津补贴\t75.30\t75.30",
+                                        "30102\t津贴补贴\t50101\t工资奖金津补贴\t75.30\t75.40")],
+               "basic_expenditure_by_economic[general_public_budget] 30102 50101 total",
+               wan("75.40"), wan("75.30"), name="personnel-plus-public"),
+    # 部门收入总体情况表: unit 709001's 总计 47,172.53 -> 47,173.53 against 本年收入 6,655.15 +
+    # 上年结转结余 40,517.38
+    Alteration("row_parts", XINXIANG, [("709001\t新乡市政务服务和大数据管理局\t47,172.53",
+                                        "709001\t新乡市政务服务和大数据管理局\t47,173.53")],
+               "income_by_source[] unit 709001 total", wan("47,172.53"), wan("47,173.53"),
+               name="income-this-year-plus-carryover"),
+]
+
+# lines_sum_to_total on each line table a seed prints (expenditure_by_economic is above)
+LINES = [
+    # 部门支出总体情况表: 行政单位医疗 17.57 -> 18.57; the 13 lines then add up to 47,173.53
+    Alteration("lines_sum_to_total", XINXIANG, [("行政单位医疗\t17.57", "行政单位医疗\t18.57",
+                                                 "2024年部门支出总体情况表")],
+               "expenditure_by_function[all] total", wan("47,173.53"), wan("47,172.53"),
+               name="expenditure-by-function"),
+    # 一般公共预算基本支出表: 30211 差旅费's 合计 5.70 -> 6.70 against the 合计 row's 1,121.52
+    Alteration("lines_sum_to_total", XINXIANG, [("30211\t差旅费\t50201\t办公经费\t5.70",
+                                                 "30211\t差旅费\t50201\t办公经费\t6.70")],
+               "basic_expenditure_by_economic[general_public_budget] total", wan("1,122.52"),
+               wan("1,121.52"), name="basic-by-economic"),
+    # 项目支出表: 市区加密气象观测设备建设 127.88 -> 128.88 against the table's 46,051.01
+    Alteration("lines_sum_to_total", XINXIANG, [("市区加密气象观测设备建设\t新乡市政务服务和大数据管理局\t127.88",
+                                                 "市区加密气象观测设备建设\t新乡市政务服务和大数据管理局\t128.88")],
+               "projects total", wan("46,052.01"), wan("46,051.01"), name="projects"),
+    # 项目绩效目标汇总表: 大厅运行经费's 资金总额 84.80 -> 85.80 against its department line
+    Alteration("lines_sum_to_total", XINXIANG, [("410700240000000006031\t大厅运行经费\t84.80",
+                                                 "410700240000000006031\t大厅运行经费\t85.80")],
+               "performance_budgets[project] total", wan("46,052.01"), wan("46,051.01"),
+               name="performance-budgets"),
+]
+
 
 def test_every_rule_has_an_alteration_test():
     assert sorted(a.rule for a in ALTERATIONS) == sorted(r.id for r in RULES)
 
 
-@pytest.mark.parametrize("a", ALTERATIONS + MORE_ALTERATIONS, ids=str)
+@pytest.mark.parametrize("a", ALTERATIONS + MORE_ALTERATIONS + ROW_PARTS + LINES, ids=str)
 def test_rule_fails_when_one_printed_figure_is_altered(tmp_path, a):
     before = checks(a.seed, write(tmp_path / "before.txt", transcript(a.seed, *a.base)))
     assert failing(before, a.rule) == [], "the rule must hold before the alteration"
