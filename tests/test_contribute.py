@@ -334,3 +334,25 @@ def test_local_review_sees_what_add_just_wrote(repo):
     assert changed_files("HEAD~1", repo) == [f"sources/{XINXIANG}/source.yml",
                                              "sources/xuchang-new/source.yml",
                                              "sources/xuchang-new/transcript.txt"]
+
+
+@pytest.mark.parametrize("change, contribution", [
+    ({"sources/new-doc/source.yml": "title: x\n"}, True),
+    ({"sources/new-doc/source.yml": "title: x\n", "pipeline/evil.py": "import os\n"}, False),
+    ({"README.md": "changed\n"}, False),
+    ({}, False),
+])
+def test_only_sources_changed_tells_a_contribution_from_other_changes(repo, change, contribution):
+    """tests.yml rebuilds datapackage/ before the tests only for a contribution."""
+    for name, text in change.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "change",
+         "--allow-empty")
+    script = ROOT / "scripts" / "only-sources-changed"
+    proc = subprocess.run([str(script), "HEAD~1"], cwd=repo, capture_output=True, check=False)
+    assert (proc.returncode == 0) == contribution, proc.stderr
+    unknown_base = subprocess.run([str(script), "0" * 40], cwd=repo, capture_output=True,
+                                  check=False)
+    assert unknown_base.returncode != 0

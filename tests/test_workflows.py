@@ -116,15 +116,62 @@ def test_comment_job_posts_only_on_the_pull_request_the_run_checked(tmp_path, nu
 def test_tests_run_on_every_push_and_pull_request():
     wf = load("tests.yml")
     assert set(wf[True]) == {"push", "pull_request"}
-    assert wf["jobs"]["tests"]["steps"][-1]["run"] == "bash .ci/run"
+    steps = wf["jobs"]["tests"]["steps"]
+    assert steps[-1]["run"] == "bash .ci/run"
+    rebuild = next(s for s in steps if s.get("name", "").startswith("Rebuild datapackage/"))
+    assert "if scripts/only-sources-changed" in rebuild["run"]
+    assert "pipeline build" in rebuild["run"] and steps.index(rebuild) < len(steps) - 1
 
 
-def test_publish_releases_the_version_once():
+def _steps(name: str) -> dict[str, dict]:
+    return {s.get("name", s.get("run")): s for s in load(name)["jobs"]["publish"]["steps"]}
+
+
+def test_publish_rebuilds_derives_the_version_commits_and_releases():
     wf = load("publish.yml")
     assert wf[True]["push"] == {"branches": ["main"]}
-    run = "\n".join(s.get("run", "") for s in wf["jobs"]["publish"]["steps"])
-    assert "python -m pipeline build" in run and "python -m pipeline release" in run
-    assert 'gh release create "v$VERSION"' in run and "refs/tags/v$version" in run
-    assert "python -m pipeline site" in run and "--database site/budgets.db" in run
-    deploy = next(s for s in wf["jobs"]["publish"]["steps"] if s.get("name") == "Deploy the site")
-    assert "skipping the site deployment" in deploy["run"] and "exit 0" in deploy["run"]
+    assert wf["permissions"] == {"contents": "write"}
+    steps = _steps("publish.yml")
+    order = list(steps)
+    version = steps["Version"]["run"]
+    assert "git tag --list 'v*' --sort=-v:refname" in version
+    assert "python -m pipeline diff ../previous/datapackage datapackage --next-version" in version
+    rebuild = steps["Set the version and rebuild"]["run"]
+    assert 'sed -i "s/^version: .*/version: $VERSION/" pipeline/package.yml' in rebuild
+    assert "python -m pipeline build" in rebuild
+    commit = steps["Commit the rebuilt package and its version to main"]["run"]
+    assert "git add pipeline/package.yml datapackage" in commit
+    assert 'git push origin "HEAD:refs/heads/main"' in commit
+    release = steps["Create the release"]["run"]
+    assert 'gh release create "v$VERSION" --target "$(git rev-parse HEAD)"' in release
+    assert release.rstrip().endswith("dist/*")  # every file SHA256SUMS lists, and it
+    assert "--database site/budgets.db" in steps["Assemble the release files"]["run"]
+    assert order.index("Build the site database") < order.index("Assemble the release files")
+    assert order.index("Set the version and rebuild") < order.index("Build the site database")
+    assert order.index("Commit the rebuilt package and its version to main") < \
+        order.index("Create the release")
+    for name in ("Set the version and rebuild", "Assemble the release files",
+                 "Commit the rebuilt package and its version to main", "Create the release"):
+        assert steps[name]["if"] == "steps.version.outputs.version != ''", name
+    assert "git diff --exit-code -- datapackage" not in "\n".join(
+        s.get("run", "") for s in steps.values())
+
+
+def test_the_sed_of_the_publish_workflow_sets_the_package_version(tmp_path):
+    """The version step rewrites pipeline/package.yml in place; the rest of it must stay."""
+    rebuild = _steps("publish.yml")["Set the version and rebuild"]["run"]
+    sed = next(line for line in rebuild.splitlines() if line.startswith("sed "))
+    meta = tmp_path / "pipeline" / "package.yml"
+    meta.parent.mkdir()
+    meta.write_bytes((ROOT / "pipeline" / "package.yml").read_bytes())
+    subprocess.run(["bash", "-c", sed], cwd=tmp_path, check=True, env={**os.environ,
+                                                                         "VERSION": "0.2.0"})
+    before = yaml.safe_load((ROOT / "pipeline" / "package.yml").read_text(encoding="utf-8"))
+    assert yaml.safe_load(meta.read_text(encoding="utf-8")) == {**before, "version": "0.2.0"}
+
+
+def test_site_deployment_and_the_skip_without_a_secret():
+    deploy = _steps("publish.yml")["Deploy the site"]["run"]
+    assert "skipping the site deployment" in deploy and "exit 0" in deploy
+    assert 'python -m pipeline publish fly --app "$SITE_APP"' in deploy
+    assert load("publish.yml")["env"]["SITE_TARGET"] == "fly"
