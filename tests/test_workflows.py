@@ -170,8 +170,10 @@ def test_the_sed_of_the_publish_workflow_sets_the_package_version(tmp_path):
     assert yaml.safe_load(meta.read_text(encoding="utf-8")) == {**before, "version": "0.2.0"}
 
 
-def test_site_deployment_and_the_skip_without_a_secret():
+def test_site_deployment_targets_and_the_skip_without_a_secret():
     deploy = _steps("publish.yml")["Deploy the site"]["run"]
     assert "skipping the site deployment" in deploy and "exit 0" in deploy
     assert 'python -m pipeline publish fly --app "$SITE_APP"' in deploy
-    assert load("publish.yml")["env"]["SITE_TARGET"] == "fly"
+    assert 'python -m pipeline publish cloudrun --service "$SITE_APP"' in deploy
+    assert "gcloud auth activate-service-account" in deploy
+    assert load("publish.yml")["env"]["SITE_TARGET"] in ("fly", "cloudrun")
