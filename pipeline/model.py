@@ -106,12 +106,15 @@ class Document:
 
 
 def page_ranges(numbers) -> str:
-    """Page numbers as a reader writes them: [1, 2, 3, 7] -> 'pages 1-3, 7'; [4] -> 'page 4'."""
+    """Page numbers as a reader writes them: [1, 2, 3, 7] -> 'pages 1-3, 7'; [4] -> 'page 4';
+    none -> ''."""
     runs: list[list[int]] = []
     for n in sorted(numbers):
         if runs and n == runs[-1][-1] + 1:
             runs[-1].append(n)
         else:
             runs.append([n])
+    if not runs:
+        return ""
     text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
     return f"page {text}" if len(runs) == 1 and len(runs[0]) == 1 else f"pages {text}"
