@@ -356,3 +356,23 @@ def test_only_sources_changed_tells_a_contribution_from_other_changes(repo, chan
     unknown_base = subprocess.run([str(script), "0" * 40], cwd=repo, capture_output=True,
                                   check=False)
     assert unknown_base.returncode != 0
+
+
+def test_withdrawn_documents_are_the_deleted_source_folders(repo):
+    """The workflows let a build drop exactly the documents a reviewed change deleted."""
+    copy_seed("xuchang-city-zwfw-2024-budget", repo / "sources")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "add xuchang")
+    shutil.rmtree(repo / "sources" / XINXIANG)
+    (repo / "sources" / "xuchang-city-zwfw-2024-budget" / "notes.txt").write_text("x\n")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "withdraw")
+    script = ROOT / "scripts" / "withdrawn-documents"
+    proc = subprocess.run([str(script), "HEAD~1"], cwd=repo, capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout == f"--allow-removal {XINXIANG}\n"
+    assert subprocess.run([str(script), "HEAD~2"], cwd=repo, capture_output=True, text=True,
+                          check=True).stdout == f"--allow-removal {XINXIANG}\n"
+    unchanged = subprocess.run([str(script), "HEAD"], cwd=repo, capture_output=True,
+                               text=True, check=True)
+    assert unchanged.stdout == ""
