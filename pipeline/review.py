@@ -7,6 +7,7 @@ result is a markdown report (the job summary and the pull-request comment).
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import subprocess
 import tempfile
@@ -65,8 +66,12 @@ def review(root: Path, files: list[str], published: Path) -> Review:
     with tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / SOURCES
         sources.mkdir()
-        for d in present:
-            shutil.copytree(root / SOURCES / d, sources / d)
+        for d in present:  # links are copied as links, for the build to refuse
+            source = root / SOURCES / d
+            if source.is_symlink():
+                (sources / d).symlink_to(os.readlink(source))
+            else:
+                shutil.copytree(source, sources / d, symlinks=True)
         built = build(sources, Path(tmp) / "datapackage", progress=False)
         if built.package:
             for d, other in _published_twice(published, built.package, removed).items():

@@ -376,3 +376,23 @@ def test_withdrawn_documents_are_the_deleted_source_folders(repo):
     unchanged = subprocess.run([str(script), "HEAD"], cwd=repo, capture_output=True,
                                text=True, check=True)
     assert unchanged.stdout == ""
+
+
+@pytest.mark.parametrize("link", ["folder", "file"])
+def test_review_refuses_symbolic_links_without_following_them(repo, tmp_path, link):
+    """A contribution's link is copied as a link and refused, never followed to what it
+    points at (a folder link to / would otherwise copy the runner's file system)."""
+    outside = tmp_path / "outside"
+    shutil.copytree(repo / "sources" / XINXIANG, outside)
+    if link == "folder":
+        (repo / "sources" / "linked-doc").symlink_to(outside, target_is_directory=True)
+        files = ["sources/linked-doc/source.yml"]
+    else:
+        folder = repo / "sources" / "linked-doc"
+        folder.mkdir()
+        shutil.copy(outside / "source.yml", folder / "source.yml")
+        (folder / "transcript.txt").symlink_to(outside / "transcript.txt")
+        files = ["sources/linked-doc/source.yml", "sources/linked-doc/transcript.txt"]
+    result = review(repo, files, repo / "datapackage")
+    assert not result.ok and "## ✗ linked-doc" in result.report
+    assert "is a symbolic link" in result.report
