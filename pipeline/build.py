@@ -28,7 +28,7 @@ from .checks import report, run_checks, unacknowledged_failures
 from .errors import PipelineError, SourceError
 from .extract import Extraction, extract_document
 from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
-from .package import PackageWriter, recover, validate_package, write_schemas
+from .package import PACKAGE_META, PackageWriter, recover, validate_package, write_schemas
 from .sources import Source, discover, links_in, load_source
 
 
@@ -228,6 +228,7 @@ def _fingerprint(keys: dict[str, str | None], out_dir: Path) -> str | None:
         return None
     digest = hashlib.sha256(json.dumps(sorted(keys.items())).encode())
     digest.update(str(out_dir.resolve()).encode())
+    digest.update(PACKAGE_META.read_bytes())  # the version and licences datapackage.json states
     return digest.hexdigest()
 
 

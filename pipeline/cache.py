@@ -18,10 +18,13 @@ CODE = Path(__file__).resolve().parent
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of the pipeline's code and template data: any change invalidates every entry."""
+    """Hash of the pipeline's code and template data: any change invalidates every entry.
+    The package's own metadata (package.yml: version, licences) shapes no document's
+    outcome, so a version bump keeps the cache."""
     digest = hashlib.sha256()
     for path in sorted(CODE.rglob("*")):
-        if path.suffix in (".py", ".yml", ".csv") and "__pycache__" not in path.parts:
+        if path.suffix in (".py", ".yml", ".csv") and "__pycache__" not in path.parts \
+                and path.name != "package.yml":
             digest.update(path.relative_to(CODE).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -2,6 +2,8 @@
 deterministic and valid."""
 import hashlib
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -290,7 +292,6 @@ def test_two_rows_with_one_primary_key_fail_validation(tmp_path):
 def test_a_renamed_department_keeps_its_id_from_source_yml(sources, tmp_path):
     """documents.department_id is division code + department code from source.yml, so a
     department's disclosure under a new name the next year has the same id."""
-    import shutil
     renamed = sources / "xinxiang-city-xzsp-2025-budget"
     shutil.copytree(sources / GOOD, renamed)
     transcript = renamed / "transcript.txt"
@@ -370,3 +371,43 @@ def test_a_publish_stopped_between_its_renames_is_recovered_by_the_next_build(
     assert result.removed == [GOOD] and result.package is None
     assert {p.name: p.read_bytes() for p in (out / "data").iterdir()} == before
     assert not (tmp_path / "out.old").exists()
+
+
+def test_a_version_bump_rewrites_the_package_without_re_extracting(sources, tmp_path,
+                                                                   monkeypatch):
+    from pipeline.cache import Cache
+    from pipeline.package import PACKAGE_META
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    assert build(sources, out, progress=False, cache_dir=cache).ok
+    extracted = []
+    real_put = Cache.put
+    monkeypatch.setattr(Cache, "put", lambda self, name, key, outcome:
+                        extracted.append(name) or real_put(self, name, key, outcome))
+    bumped = tmp_path / "package.yml"
+    bumped.write_text(re.sub(r"^version: .*$", "version: 9.9.9",
+                             PACKAGE_META.read_text(encoding="utf-8"), flags=re.M),
+                      encoding="utf-8")
+    for module in ("pipeline.package", "pipeline.build"):
+        monkeypatch.setattr(f"{module}.PACKAGE_META", bumped)
+    assert build(sources, out, progress=False, cache_dir=cache).ok
+    assert extracted == []
+    assert json.loads((out / "datapackage.json").read_text(encoding="utf-8"))["version"] == "9.9.9"
+
+
+def test_the_code_fingerprint_ignores_only_the_package_metadata(tmp_path, monkeypatch):
+    from pipeline import cache
+    code = tmp_path / "pipeline"
+    shutil.copytree(cache.CODE, code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "CODE", code)
+
+    def fingerprint():
+        cache.code_fingerprint.cache_clear()
+        return cache.code_fingerprint()
+
+    before = fingerprint()
+    (code / "package.yml").write_text("version: 9.9.9\n", encoding="utf-8")
+    assert fingerprint() == before
+    with open(code / "templates.yml", "a", encoding="utf-8") as f:
+        f.write("\n# a new title variant\n")
+    assert fingerprint() != before
+    cache.code_fingerprint.cache_clear()
