@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from .add import add_document
 from .build import build as build_package, extract_source
@@ -150,22 +151,23 @@ def extract(file: Path, metadata: Path | None, out_dir: Path):
 @click.argument("documents", nargs=-1)
 @click.option("--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("sources"), show_default=True, help="Folder of document folders.")
-def check(documents: tuple[str, ...], sources_dir: Path):
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def check(documents: tuple[str, ...], sources_dir: Path, quiet: bool):
     """Run the accounting checks on DOCUMENTS (ids; default: every source) and report.
 
     Exits with status 1 if a check fails that source.yml does not acknowledge.
     """
     folders = [sources_dir / d for d in documents] if documents else discover(sources_dir)
     failed = False
-    for folder in folders:
+    for folder in tqdm(folders, desc="checking", unit="doc", disable=quiet or len(folders) < 2):
         try:
             source = load_source(folder)
             rows = run_checks(source.id, extract_source(source), source.meta.acknowledged)
         except PipelineError as exc:
-            click.echo(f"FAILED  {folder.name}: {exc}", err=True)
+            tqdm.write(f"FAILED  {folder.name}: {exc}", file=sys.stderr)
             failed = True
             continue
-        click.echo(check_report(source.id, rows))
+        tqdm.write(check_report(source.id, rows))
         failed = failed or bool(unacknowledged_failures(rows))
     sys.exit(1 if failed else 0)
 

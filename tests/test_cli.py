@@ -10,8 +10,7 @@ from conftest import ROOT, SOURCES
 from pipeline.cli import cli
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["extract"], ["check"], ["schemas"], ["add"],
-                                     ["diff"], ["release"], ["review"]])
+@pytest.mark.parametrize("command", [[]] + [[name] for name in sorted(cli.commands)])
 def test_help_on_every_command(command):
     result = CliRunner().invoke(cli, command + ["--help"])
     assert result.exit_code == 0 and "Usage" in result.output
