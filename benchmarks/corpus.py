@@ -376,6 +376,8 @@ def source_meta(spec: Spec, file: str, fmt: str, sha256: str) -> dict:
         a["explanation"] = scale_wan(_rename(a["explanation"], spec), spec.factor)
         if a.get("subject"):
             subject = _rename(_shift_years(a["subject"], spec.seed.year, delta), spec)
+            subject = re.sub(rf"(?<!\d){re.escape(str(seed_meta['department']['code']))}(?!\d)",
+                             spec.code, subject)  # a unit code in a row's subject
             a["subject"] = re.sub(r"(printed )(\d+\.\d+)", lambda m: m.group(1) + format(
                 (Decimal(m.group(2)) * spec.factor).normalize(), "f"), subject)
         acknowledged.append(a)

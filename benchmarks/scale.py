@@ -716,20 +716,8 @@ def main() -> None:
           f"{figures['machine']['memory_gib']} GiB, Python {figures['machine']['python']}; "
           f"workdir {wd.path}", flush=True)
     try:
-        if args.command == "all" and args.quick:
-            defaults = {"extraction": dict(docs=4, repeat=1),
-                        "workers": dict(docs=4, workers=[1, 2], repeat=1),
-                        "rebuild": dict(docs=50, repeat=2),
-                        "scale": dict(sizes=[50, 100], jobs=os.cpu_count()),
-                        "queries": dict(docs=100, runs=3, target_ms=200, explain=True)}
-            for name, values in defaults.items():
-                figures[name] = measured(name, argparse.Namespace(**values), wd)
-        elif args.command == "all":
-            defaults = {"extraction": dict(docs=30, repeat=2),
-                        "workers": dict(docs=30, workers=[1, 2], repeat=2),
-                        "rebuild": dict(docs=1000, repeat=5),
-                        "scale": dict(sizes=[1000, 10000], jobs=os.cpu_count()),
-                        "queries": dict(docs=10000, runs=20, target_ms=200, explain=True)}
+        if args.command == "all":
+            defaults = QUICK if args.quick else FULL
             for name, values in defaults.items():
                 figures[name] = measured(name, argparse.Namespace(**values), wd)
         elif args.command == "corpus":
@@ -754,6 +742,18 @@ def measured(name: str, args, wd: Workdir) -> dict:
     print(f"  (load average, 1 min: {before[0]:.2f} before, {os.getloadavg()[0]:.2f} after)")
     return figures
 
+
+# `all` runs every benchmark with these options; --quick on tiny corpora, to see it all runs.
+FULL = {"extraction": dict(docs=30, repeat=2),
+        "workers": dict(docs=30, workers=[1, 2], repeat=2),
+        "rebuild": dict(docs=1000, repeat=5),
+        "scale": dict(sizes=[1000, 10000], jobs=os.cpu_count()),
+        "queries": dict(docs=10000, runs=20, target_ms=200, explain=True)}
+QUICK = {"extraction": dict(docs=4, repeat=1),
+         "workers": dict(docs=4, workers=[1, 2], repeat=1),
+         "rebuild": dict(docs=50, repeat=2),
+         "scale": dict(sizes=[50, 100], jobs=os.cpu_count()),
+         "queries": dict(docs=100, runs=3, target_ms=200, explain=True)}
 
 BENCHMARKS = {"extraction": bench_extraction, "workers": bench_workers,
               "rebuild": bench_rebuild, "scale": bench_scale, "queries": bench_queries}
