@@ -46,9 +46,13 @@ def changed_files(base: str, root: Path) -> list[str]:
 
 def review(root: Path, files: list[str], published: Path) -> Review:
     """Build and check the documents touched by `files` (paths relative to `root`)."""
-    outside = [f for f in files if not f.startswith(f"{SOURCES}/")]
-    documents = sorted({f.split("/")[1] for f in files if f.startswith(f"{SOURCES}/")
-                        and f.count("/") >= 2})
+    under = [f for f in files if f.startswith(f"{SOURCES}/")]
+    # a plain file directly in sources/ belongs to no document; a link there is one (git
+    # records a linked folder as a single file), for the build to refuse
+    loose = [f for f in under if f.count("/") == 1
+             and not (root / f).is_symlink() and not (root / f).is_dir()]
+    outside = [f for f in files if not f.startswith(f"{SOURCES}/")] + loose
+    documents = sorted({f.split("/")[1] for f in under if f not in loose})
     result = Review(files, documents, outside)
     lines = ["# Contribution report", ""]
     if outside:
@@ -59,7 +63,8 @@ def review(root: Path, files: list[str], published: Path) -> Review:
                   "changed or untracked).", "", "**Result: needs changes.**"]
         result.report = "\n".join(lines) + "\n"
         return result
-    present = [d for d in documents if (root / SOURCES / d).is_dir()]
+    present = [d for d in documents
+               if (root / SOURCES / d).is_dir() or (root / SOURCES / d).is_symlink()]
     removed = sorted(set(documents) - set(present))
     if removed:
         lines += [f"Documents removed: {', '.join(removed)}", ""]

@@ -359,23 +359,32 @@ def test_only_sources_changed_tells_a_contribution_from_other_changes(repo, chan
 
 
 def test_withdrawn_documents_are_the_deleted_source_folders(repo):
-    """The workflows let a build drop exactly the documents a reviewed change deleted."""
+    """The workflows let a build drop exactly the documents deleted (or renamed) since
+    datapackage/ was last committed, i.e. since the package as published."""
+    script = ROOT / "scripts" / "withdrawn-documents"
+
+    def withdrawn(*base: str) -> str:
+        return subprocess.run([str(script), *base], cwd=repo, capture_output=True, text=True,
+                              check=True).stdout
+
+    def commit(message: str) -> None:
+        _git(repo, "add", "-A")
+        _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", message)
+
     copy_seed("xuchang-city-zwfw-2024-budget", repo / "sources")
-    _git(repo, "add", ".")
-    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "add xuchang")
+    commit("add xuchang")
+    assert withdrawn() == ""
     shutil.rmtree(repo / "sources" / XINXIANG)
     (repo / "sources" / "xuchang-city-zwfw-2024-budget" / "notes.txt").write_text("x\n")
-    _git(repo, "add", "-A")
-    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "withdraw")
-    script = ROOT / "scripts" / "withdrawn-documents"
-    proc = subprocess.run([str(script), "HEAD~1"], cwd=repo, capture_output=True, text=True,
-                          check=True)
-    assert proc.stdout == f"--allow-removal {XINXIANG}\n"
-    assert subprocess.run([str(script), "HEAD~2"], cwd=repo, capture_output=True, text=True,
-                          check=True).stdout == f"--allow-removal {XINXIANG}\n"
-    unchanged = subprocess.run([str(script), "HEAD"], cwd=repo, capture_output=True,
-                               text=True, check=True)
-    assert unchanged.stdout == ""
+    commit("withdraw")
+    assert withdrawn() == withdrawn("HEAD~1") == f"--allow-removal {XINXIANG}\n"
+    assert withdrawn("HEAD") == ""
+    (repo / "datapackage" / "README.md").write_text("rebuilt\n")
+    commit("publish")
+    assert withdrawn() == ""
+    _git(repo, "mv", "sources/xuchang-city-zwfw-2024-budget", "sources/xuchang-renamed")
+    commit("rename")  # git sees a rename; the old id is gone all the same
+    assert withdrawn() == "--allow-removal xuchang-city-zwfw-2024-budget\n"
 
 
 @pytest.mark.parametrize("link", ["folder", "file"])
@@ -386,13 +395,22 @@ def test_review_refuses_symbolic_links_without_following_them(repo, tmp_path, li
     shutil.copytree(repo / "sources" / XINXIANG, outside)
     if link == "folder":
         (repo / "sources" / "linked-doc").symlink_to(outside, target_is_directory=True)
-        files = ["sources/linked-doc/source.yml"]
     else:
         folder = repo / "sources" / "linked-doc"
         folder.mkdir()
         shutil.copy(outside / "source.yml", folder / "source.yml")
         (folder / "transcript.txt").symlink_to(outside / "transcript.txt")
-        files = ["sources/linked-doc/source.yml", "sources/linked-doc/transcript.txt"]
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "a link")
+    files = changed_files("HEAD~1", repo)
+    assert files == (["sources/linked-doc"] if link == "folder" else
+                     ["sources/linked-doc/source.yml", "sources/linked-doc/transcript.txt"])
     result = review(repo, files, repo / "datapackage")
     assert not result.ok and "## ✗ linked-doc" in result.report
     assert "is a symbolic link" in result.report
+
+
+def test_review_refuses_a_loose_file_in_sources(repo):
+    (repo / "sources" / "notes.py").write_text("import os\n")
+    result = review(repo, ["sources/notes.py"], repo / "datapackage")
+    assert not result.ok and "`sources/notes.py`" in result.report
