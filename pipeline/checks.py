@@ -349,7 +349,8 @@ def _performance(doc):
         return
     for p in doc.get("performance_budgets", scope="project", line_type="item"):
         match = projects.get(label(p["name"]))
-        yield Comparison(f"{p['project_code']} {p['name']}", match["total"] if match else None,
+        yield Comparison(f"{_row_subject('performance_budgets', p)} {p['name']}",
+                         match["total"] if match else None,
                          p["total"], tol([p, match], 1), "11, 13")
 
 
@@ -585,8 +586,9 @@ def report(document_id: str, rows: list[dict]) -> str:
              f"{counts['uncompared']} checks with nothing to compare"]
     for r in rows:
         if r["status"] == "not_applicable" and r["subject"]:
-            lines.append(f"  NOT COMPARED {r['rule']}: {r['subject']}: printed {_fmt(r['actual'])}, "
-                         "nothing to compare it with")
+            lines.append(f"  NOT COMPARED {r['rule']}: {r['subject']}: " + (
+                f"printed {_fmt(r['actual'])}, nothing to compare it with"
+                if r["actual"] is not None else "both sides blank"))
         if r["status"] != "fail":
             continue
         tag = "ACKNOWLEDGED" if r["acknowledged"] else "FAIL"

@@ -225,7 +225,8 @@ ALTERATIONS = [
     # 项目绩效目标汇总表: 大厅运行经费's 资金总额 84.80 -> 84.90 against 项目支出表
     Alteration("performance_matches_projects", XINXIANG,
                [("410700240000000006031\t大厅运行经费\t84.80", "410700240000000006031\t大厅运行经费\t84.90")],
-               "410700240000000006031 大厅运行经费", wan("84.80"), wan("84.90")),
+               "performance_budgets[project] 709001 410700240000000006031 大厅运行经费",
+               wan("84.80"), wan("84.90")),
     # 政府性基金预算支出情况表 is printed empty; its note 注：此表为空表 removed
     Alteration("empty_table_note", XINXIANG, [("\n注：此表为空表。\n", "\n")],
                "2024年政府性基金预算支出情况表: empty, a note says so", Decimal(1), Decimal(0), "flag"),
