@@ -43,10 +43,11 @@ class PackageDiff:
     documents_added: list[str]
     documents_removed: list[str]
     tables: list[TableDiff]
+    metadata: list[str] = field(default_factory=list)  # package properties changed
 
     @property
     def empty(self) -> bool:
-        return not (self.documents_added or self.documents_removed) and \
+        return not (self.documents_added or self.documents_removed or self.metadata) and \
             all(t.empty for t in self.tables)
 
     @property
@@ -71,7 +72,8 @@ class PackageDiff:
 
 BUMPS = {"major": "a schema change that breaks users",
          "minor": "documents, tables or fields added",
-         "patch": "values corrected, documents changed or withdrawn"}
+         "patch": "values corrected, documents changed or withdrawn, package properties "
+                  "(licences, title…) changed"}
 
 
 def _semver(version: str | None) -> tuple[int, int, int]:
@@ -141,7 +143,9 @@ def diff_packages(old: Path, new: Path) -> PackageDiff:
         old_desc.get("version"), new_desc.get("version"),
         sorted(r["document_id"] for r in docs.added) if docs else [],
         sorted(r["document_id"] for r in docs.removed) if docs else [],
-        tables)
+        tables,
+        [k for k in sorted(set(old_desc) | set(new_desc))
+         if k not in ("resources", "version") and old_desc.get(k) != new_desc.get(k)])
 
 
 def _key(row: dict) -> str:
@@ -160,6 +164,8 @@ def diff_markdown(d: PackageDiff, limit: int = 50) -> str:
         lines.append("Documents added: " + ", ".join(d.documents_added))
     if d.documents_removed:
         lines.append("Documents removed: " + ", ".join(d.documents_removed))
+    if d.metadata:
+        lines.append("Package properties changed: " + ", ".join(d.metadata))
     lines.append(f"Version change: {d.bump} ({BUMPS[d.bump]})")
     lines += ["", "| table | added | removed | changed |", "|---|---|---|---|"]
     lines += [f"| {t.name} | {len(t.added)} | {len(t.removed)} | {len(t.changed)} |"

@@ -414,3 +414,15 @@ def test_review_refuses_a_loose_file_in_sources(repo):
     (repo / "sources" / "notes.py").write_text("import os\n")
     result = review(repo, ["sources/notes.py"], repo / "datapackage")
     assert not result.ok and "`sources/notes.py`" in result.report
+
+
+def test_a_change_of_package_properties_is_a_patch(tmp_path, package):
+    released = edited(package, tmp_path / "released", "documents", version="1.4.2")
+    relicensed = edited(released, tmp_path / "relicensed", "documents")
+    path = relicensed / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["licenses"] = [{"name": "CC0-1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"}]
+    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
+    d = diff_packages(released, relicensed)
+    assert d.metadata == ["licenses"] and d.bump == "patch" and d.next_version() == "1.4.3"
+    assert "Package properties changed: licenses" in diff_markdown(d)
