@@ -255,6 +255,8 @@ def validate_package(descriptor: Path, keys_checked: bool = False,
     except FrictionlessException as exc:
         return [str(exc)]
     jobs = [(descriptor, name, keys_checked) for name in names]
+    if not jobs:
+        return []
     with ProcessPoolExecutor(max_workers=min(len(jobs), workers or os.cpu_count() or 1)) as pool:
         return [error for errors in pool.map(_validate_resource, jobs) for error in errors]
 
