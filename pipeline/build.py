@@ -159,12 +159,14 @@ def _result(folder: Path, job, timeout: float, cache: Cache | None, keys: dict) 
         return Outcome(folder.name, error=f"{folder}: internal error {exc!r}; please report it")
 
 
-def published_documents(package: Path) -> set[str]:
+def published_documents(package: Path) -> dict[str, str]:
+    """The documents of the package in `package` (none if there is none), with their
+    files' sha256."""
     path = package / "data" / "documents.csv"
     if not path.exists():
-        return set()
+        return {}
     with open(path, encoding="utf-8", newline="") as f:
-        return {row["document_id"] for row in csv.DictReader(f)}
+        return {row["document_id"]: row["sha256"] for row in csv.DictReader(f)}
 
 
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
@@ -194,7 +196,7 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
         if unchanged:
             return unchanged
     result = BuildResult()
-    before = published_documents(out_dir)
+    before = set(published_documents(out_dir))
     seen: dict[str, str] = {}  # sha256 -> document id: the same file twice is an error
     writer = PackageWriter(out_dir)
     try:

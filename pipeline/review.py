@@ -6,7 +6,6 @@ result is a markdown report (the job summary and the pull-request comment).
 """
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import subprocess
@@ -14,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import build
+from .build import build, published_documents
 from .diff import diff_markdown, diff_packages
 
 SOURCES = "sources"
@@ -102,15 +101,9 @@ def review(root: Path, files: list[str], published: Path) -> Review:
 def _published_twice(published: Path, package: Path, removed: list[str]) -> dict[str, str]:
     """Reviewed documents whose file is published under another id that stays: built alone
     they pass, but the build of every document would refuse them."""
-    def files(folder: Path) -> dict[str, str]:
-        path = folder / "data" / "documents.csv"
-        if not path.exists():
-            return {}
-        with open(path, encoding="utf-8", newline="") as f:
-            return {r["document_id"]: r["sha256"] for r in csv.DictReader(f)}
-
-    owner = {sha: d for d, sha in files(published).items() if d not in removed}
-    return {d: owner[sha] for d, sha in files(package).items() if owner.get(sha, d) != d}
+    owner = {sha: d for d, sha in published_documents(published).items() if d not in removed}
+    return {d: owner[sha] for d, sha in published_documents(package).items()
+            if owner.get(sha, d) != d}
 
 
 def _only(d, documents: list[str]):
