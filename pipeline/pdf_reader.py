@@ -339,6 +339,8 @@ def _rules(lines, rects, curves, page_box: tuple) -> tuple[list[_Seg], list[_Seg
             pts = obj["pts"]
             for (ax, ay), (bx, by) in zip(pts, pts[1:]):
                 add(ax, ay, bx, by, obj)
+        elif obj.get("fill") and _inked(obj.get("non_stroking_color")):
+            add(*_box(obj), obj)  # a thin filled polygon is a rule, as a thin filled bar is
     return _merge(h), _merge(v)
 
 
