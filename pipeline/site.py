@@ -45,6 +45,9 @@ PLUGINS_DIR = SITE_DIR / "plugins"
 TEMPLATES_DIR = SITE_DIR / "templates"
 STATIC_DIR = SITE_DIR / "static"
 PLUGIN_NAME = "budget-site"
+# GB/T 2260 divisions (code,name,level,parent_code): the names of the provinces and cities
+# the site groups departments by.
+DIVISIONS_CSV = ROOT / "pipeline" / "reference" / "divisions.csv"
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER",
              "year": "INTEGER", "date": "TEXT", "datetime": "TEXT"}
@@ -165,7 +168,78 @@ def _create_table(db: sqlite_utils.Database, resource: dict) -> None:
                                 not_null=not_null, foreign_keys=foreign_keys)
 
 
-def _departments(documents: list[dict]) -> tuple[list[dict], list[dict]]:
+# --------------------------------------------------------------------------------------
+# Provinces and cities: the landing page and the charts group departments by them.
+
+_PROVINCE_RE = re.compile(r"^(北京市|天津市|上海市|重庆市|.+?(?:省|自治区|特别行政区))")
+_CITY_RE = re.compile(r"^(.+?(?:自治州|市|州|盟|地区))")
+
+
+@dataclass(frozen=True)
+class Division:
+    name: str
+    level: str = ""
+    parent_code: str = ""
+
+
+def read_divisions(path: Path | None = DIVISIONS_CSV) -> dict[str, Division]:
+    """code -> Division from a GB/T 2260 table (columns code, name, level, parent_code);
+    empty if there is no such file (names then come from the documents' division_name)."""
+    if path is None or not Path(path).is_file():
+        return {}
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        if not {"code", "name"} <= set(reader.fieldnames or ()):
+            raise SiteError(f"{path}: expected the columns code,name,level,parent_code")
+        return {r["code"].strip(): Division(r["name"].strip(), (r.get("level") or "").strip(),
+                                            (r.get("parent_code") or "").strip())
+                for r in reader if r.get("code") and r.get("name")}
+
+
+def region(code: str | None, division_name: str | None,
+           divisions: dict[str, Division]) -> dict:
+    """The province and city of a division: codes code[:2]+'0000' and code[:4]+'00', named
+    from `divisions`, else read off the division's own name (河南省新乡市红旗区 -> 河南省,
+    新乡市). A province-level department's city is the province itself (江苏省本级); the
+    districts of a municipality are grouped as 上海市（市辖区）; a county-level city the
+    province governs directly (济源市, 419001) is its own city."""
+    name = (division_name or "").strip()
+    m = _PROVINCE_RE.match(name)
+    province_guess = m.group(1) if m else None
+    c = _CITY_RE.match(name[m.end():] if m else name)
+    city_guess = c.group(1) if c else None
+    code = (code or "").strip()
+    if not re.fullmatch(r"\d{6}", code) or code.startswith("00"):
+        province = province_guess or name or "未知 unknown"
+        if not name:
+            return {"province_code": "", "province_name": province, "city_code": "",
+                    "city_name": province}
+        if province_guess and not city_guess and province.endswith("市") and name != province:
+            city_guess = f"{province}（市辖区）"
+        return {"province_code": "", "province_name": province, "city_code": "",
+                "city_name": city_guess or (f"{province}本级" if province == name else name)}
+    province_code, city_code = code[:2] + "0000", code[:4] + "00"
+    known = divisions.get(province_code)
+    province = known.name if known else (province_guess or name or province_code)
+    if city_code == province_code:
+        return {"province_code": province_code, "province_name": province,
+                "city_code": province_code, "city_name": f"{province}本级"}
+    city = divisions.get(city_code)
+    own = divisions.get(code)
+    if city and city.name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+        city_name = city.name
+    elif province.endswith("市"):  # a municipality (北京市, 上海市 …): its districts
+        city_name = f"{province}（市辖区）"
+    elif own and own.parent_code == province_code:  # a city the province governs directly
+        city_code, city_name = code, own.name
+    else:
+        city_name = city_guess or name or city_code
+    return {"province_code": province_code, "province_name": province,
+            "city_code": city_code, "city_name": city_name}
+
+
+def _departments(documents: list[dict], divisions: dict[str, Division] | None = None
+                 ) -> tuple[list[dict], list[dict]]:
     """departments and department_names from the documents (department_id filled in)."""
     by_id: dict[str, list[dict]] = {}
     for d in documents:
@@ -181,8 +255,11 @@ def _departments(documents: list[dict]) -> tuple[list[dict], list[dict]]:
         departments.append({
             "department_id": dep_id, "department_name": latest["department_name"],
             "names": " / ".join(ordered), "division_code": latest["division_code"],
-            "division_name": latest["division_name"], "first_year": docs[0]["fiscal_year"],
-            "last_year": latest["fiscal_year"], "documents": len(docs)})
+            "division_name": latest["division_name"],
+            **region(latest["division_code"], latest["division_name"], divisions or {}),
+            "first_year": docs[0]["fiscal_year"],
+            "last_year": latest["fiscal_year"], "documents": len(docs),
+            "years": " ".join(str(y) for y in sorted({d["fiscal_year"] for d in docs}))})
         names += [{"department_id": dep_id, "department_name": n, "first_year": min(seen[n]),
                    "last_year": max(seen[n])} for n in ordered]
     return departments, names
@@ -205,8 +282,10 @@ def _order(resources: list[dict]) -> list[dict]:
     return [by_name[n] for n in done]
 
 
-def build_database(package_dir: Path, db_path: Path, config: dict) -> dict[str, int]:
-    """Write the site database to `db_path` (atomically); returns rows per table."""
+def build_database(package_dir: Path, db_path: Path, config: dict,
+                   divisions: dict[str, Division] | None = None) -> dict[str, int]:
+    """Write the site database to `db_path` (atomically); returns rows per table.
+    `divisions` (code -> name, GB/T 2260) names the departments' provinces and cities."""
     descriptor = read_descriptor(package_dir)
     resources = descriptor["resources"]
     for resource in resources:
@@ -225,12 +304,14 @@ def build_database(package_dir: Path, db_path: Path, config: dict) -> dict[str, 
         for d in documents:
             if not d["department_id"]:  # no department code: division code + name
                 d["department_id"] = f"{d['division_code']}-{d['department_name']}"
-        departments, names = _departments(documents)
+        departments, names = _departments(documents, divisions)
         derived = config.get("derived_tables", {})
         db["departments"].create(
             {"department_id": "TEXT", "department_name": "TEXT", "names": "TEXT",
-             "division_code": "TEXT", "division_name": "TEXT", "first_year": "INTEGER",
-             "last_year": "INTEGER", "documents": "INTEGER"},
+             "division_code": "TEXT", "division_name": "TEXT", "province_code": "TEXT",
+             "province_name": "TEXT", "city_code": "TEXT", "city_name": "TEXT",
+             "first_year": "INTEGER", "last_year": "INTEGER", "documents": "INTEGER",
+             "years": "TEXT"},
             pk="department_id", not_null={"department_id", "department_name"})
         db["department_names"].create(
             {"department_id": "TEXT", "department_name": "TEXT", "first_year": "INTEGER",
@@ -488,10 +569,14 @@ def _documents_facts(db_path: Path) -> dict:
         row = db.execute("select count(*), min(fiscal_year), max(fiscal_year), "
                          "max(published_date), count(distinct department_id), "
                          "count(distinct division_code) from documents").fetchone()
+        regions = db.execute("select count(distinct province_name), "
+                             "count(distinct province_name || '/' || city_name) "
+                             "from departments").fetchone()
     finally:
         db.close()
     return {"documents": row[0], "first_year": row[1], "last_year": row[2],
-            "latest_published": row[3], "departments": row[4], "divisions": row[5]}
+            "latest_published": row[3], "departments": row[4], "divisions": row[5],
+            "provinces": regions[0], "cities": regions[1]}
 
 
 def _check_metadata(db: sqlite_utils.Database, tables_meta: dict) -> None:
@@ -522,11 +607,13 @@ def _check_metadata(db: sqlite_utils.Database, tables_meta: dict) -> None:
 
 
 def build_site(package_dir: Path = PACKAGE_DIR, out_dir: Path = SITE_DIR,
-               repository: str | None = None, site_dir: Path = SITE_DIR) -> SiteBuild:
-    """Build `<out_dir>/<database>.db` and `<out_dir>/metadata.json` from the package."""
+               repository: str | None = None, site_dir: Path = SITE_DIR,
+               divisions: Path | None = DIVISIONS_CSV) -> SiteBuild:
+    """Build `<out_dir>/<database>.db` and `<out_dir>/metadata.json` from the package.
+    `divisions`: the GB/T 2260 table naming provinces and cities (pipeline/reference)."""
     config = site_config(site_dir)
     db_path = out_dir / f"{config['database']}.db"
-    counts = build_database(package_dir, db_path, config)
+    counts = build_database(package_dir, db_path, config, read_divisions(divisions))
     repo = repository_url(repository, config)
     result = SiteBuild(db_path, out_dir / "metadata.json", counts)
     if not repo:

@@ -100,6 +100,32 @@ def connect(db_path: Path) -> sqlite3.Connection:
     return conn
 
 
+def append_row(package: Path, table: str, **values) -> None:
+    """A row added to a table of a built package (columns it does not name are blank)."""
+    names = BY_NAME[table].field_names()
+    with open(package / "data" / f"{table}.csv", "a", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerow([values.get(n, "") for n in names])
+
+
+def add_document(package: Path, doc: str, name: str, code: str, division_code: str,
+                 division_name: str, year: int, spending: int | None = None) -> None:
+    """A budget document added to a built package; with `spending`, its table 3 total
+    (all basic) and table 1 line of class 201, so the charts have figures for it."""
+    append_row(package, "documents", document_id=doc, title=f"{year}年{name}部门预算公开",
+               department_name=name, department_code=code,
+               department_id=f"{division_code}-{code}", division_name=division_name,
+               division_code=division_code, fiscal_year=str(year), kind="budget",
+               consolidated="false", level="department", source_format="transcript",
+               source_file="transcript.txt", sha256="0" * 64, tables_found="3")
+    if spending is not None:
+        append_row(package, "expenditure_by_function", document_id=doc, fund="all",
+                   line_type="total", total=str(spending), basic=str(spending), project="0",
+                   source_table="支出总表")
+        append_row(package, "income_expenditure_summary", document_id=doc,
+                   side="expenditure", item="一般公共服务", item_code="function_class_201",
+                   function_code="201", amount=str(spending), source_table="收支总表")
+
+
 # --------------------------------------------------------------------------------------
 # The database
 
@@ -178,19 +204,12 @@ def test_departments_keep_one_id_across_years_and_renames(tmp_path, seed_site):
     with its 2024 one: one department, two names, one history."""
     package = tmp_path / "datapackage"
     shutil.copytree(seed_site[0], package)
-    data = package / "data"
 
     def append(table: str, **values):
-        names = BY_NAME[table].field_names()
-        with open(data / f"{table}.csv", "a", encoding="utf-8", newline="") as f:
-            csv.writer(f, lineterminator="\n").writerow([values.get(n, "") for n in names])
+        append_row(package, table, **values)
 
     doc = "xinxiang-city-xzsp-2025-budget"
-    append("documents", document_id=doc, title=f"2025年{RENAMED}部门预算公开",
-           department_name=RENAMED, department_code="709", department_id=XINXIANG,
-           division_name="河南省新乡市", division_code="410700", fiscal_year="2025",
-           kind="budget", consolidated="false", source_format="transcript",
-           source_file="transcript.txt", sha256="0" * 64, tables_found="3")
+    add_document(package, doc, RENAMED, "709", "410700", "河南省新乡市", 2025)
     append("expenditure_by_function", document_id=doc, fund="all", line_type="total",
            total="60000000", basic="12000000", project="48000000", source_table="支出总表")
     append("three_public_expenses", document_id=doc, line_type="total", total="20000",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 import unicodedata
 from decimal import Decimal
 
@@ -111,36 +112,62 @@ def wan(value) -> str:
 # SVG charts, rendered on the server.
 
 PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f")
+OTHERS_COLOR = "#a0aec0"
+TOP_DEPARTMENTS = 15  # bars of departments on the overview chart; the rest are one bar
+TOP_CLASSES = 10  # bars of function classes
 
 
 def _esc(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-def hbar_chart(title: str, rows: list[tuple[str, float]], *, label_width: int = 230,
+def _short(label: str, limit: int) -> str:
+    """A label cut to `limit` characters with an ellipsis (the full text is in the tooltip)."""
+    return label if len(label) <= limit else label[:limit - 1] + "…"
+
+
+def hbar_chart(title: str, rows: list, *, label_width: int = 230,
                width: int = 760) -> str:
-    """Horizontal bars, one per (label, yuan) row, with the amount in 万元 at the bar's end."""
+    """Horizontal bars, one per (label, yuan[, link[, kind]]) row, with the amount in 万元
+    at the bar's end. A row whose kind is "others" (the rest, summed) is drawn grey; a row
+    with a link is a link. Labels longer than the label column are shortened."""
     bar_h, gap, top = 22, 8, 34
     height = top + len(rows) * (bar_h + gap) + 10
-    peak = max((v for _, v in rows if v), default=0) or 1
+    peak = max((r[1] for r in rows if r[1]), default=0) or 1
     span = width - label_width - 150
+    limit = max(6, label_width // 14)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
              f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
              f'aria-label="{_esc(title)}">',
              f'<title>{_esc(title)}</title>',
              f'<text x="0" y="20" class="chart-title">{_esc(title)}</text>']
-    for i, (label, value) in enumerate(rows):
+    for i, row in enumerate(rows):
+        label, value = row[0], row[1]
+        link = row[2] if len(row) > 2 else None
+        others = len(row) > 3 and row[3] == "others"
         y = top + i * (bar_h + gap)
         w = max(1.0, span * (value or 0) / peak)
-        parts.append(f'<g class="bar"><title>{_esc(label)}: {_esc(wan(value))}</title>'
-                     f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" '
-                     f'class="bar-label">{_esc(label)}</text>'
-                     f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                     f'fill="{PALETTE[0]}"></rect>'
-                     f'<text x="{label_width + w + 6:.1f}" y="{y + 16}" class="bar-value">'
-                     f'{_esc(wan(value))}</text></g>')
+        bar = (f'<g class="bar{" others" if others else ""}"><title>{_esc(label)}: '
+               f'{_esc(wan(value))}</title>'
+               f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" '
+               f'class="bar-label">{_esc(_short(label, limit))}</text>'
+               f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+               f'fill="{OTHERS_COLOR if others else PALETTE[0]}"></rect>'
+               f'<text x="{label_width + w + 6:.1f}" y="{y + 16}" class="bar-value">'
+               f'{_esc(wan(value))}</text></g>')
+        parts.append(f'<a href="{_esc(link)}">{bar}</a>' if link else bar)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def top_n(rows: list, n: int, others_label) -> list:
+    """The n largest (label, value, ...) rows, and the rest summed into one "others" row
+    labelled others_label(count) (none when at most n + 1 rows: a lone rest is shown)."""
+    rows = sorted(rows, key=lambda r: -(r[1] or 0))
+    if len(rows) <= n + 1:
+        return rows
+    rest = rows[n:]
+    return rows[:n] + [(others_label(len(rest)), sum(r[1] or 0 for r in rest), None, "others")]
 
 
 def stacked_chart(title: str, columns: list[tuple[str, list[float | None], str | None]],
@@ -215,52 +242,214 @@ def _database(datasette):
     return datasette.get_database(_config(datasette).get("database", DEFAULT_DATABASE))
 
 
+_DEPARTMENTS_SQL = (
+    "select department_id, department_name, names, division_code, division_name, "
+    "province_code, province_name, city_code, city_name, first_year, last_year, documents, "
+    "years from departments "
+    "order by province_code = '', province_code, province_name, city_code = '', city_code, "
+    "city_name, division_code, department_name")
+
+
+async def _departments(db) -> list[dict]:
+    return [dict(r) for r in (await db.execute(_DEPARTMENTS_SQL)).rows]
+
+
+def picker_json(departments: list[dict]) -> str:
+    """The departments the picker searches, as JSON safe inside a <script> element."""
+    import json
+
+    data = [{"id": d["department_id"], "name": d["department_name"],
+             "names": d["names"] if d["names"] != d["department_name"] else "",
+             "division": d["division_name"], "province": d["province_name"],
+             "city": d["city_name"], "years": _years(d)} for d in departments]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _years(d: dict) -> str:
+    first, last = d.get("first_year"), d.get("last_year")
+    return f"{first}" if first == last else f"{first}–{last}"
+
+
+def group_regions(departments: list[dict], documents: list[dict] | None = None) -> list[dict]:
+    """Departments grouped by province, then city (in the order given), with counts; each
+    department with its documents (newest first) when `documents` is given."""
+    docs: dict[str, list[dict]] = {}
+    for doc in documents or []:
+        docs.setdefault(doc["department_id"], []).append(doc)
+    provinces: list[dict] = []
+    for d in departments:
+        if not provinces or provinces[-1]["name"] != d["province_name"]:
+            provinces.append({"code": d["province_code"], "name": d["province_name"],
+                              "cities": [], "departments": 0, "documents": 0})
+        province = provinces[-1]
+        if not province["cities"] or province["cities"][-1]["name"] != d["city_name"]:
+            province["cities"].append({"code": d["city_code"], "name": d["city_name"],
+                                       "departments": [], "documents": 0})
+        city = province["cities"][-1]
+        entry = dict(d, years_text=_years(d), document_list=docs.get(d["department_id"], []))
+        city["departments"].append(entry)
+        city["documents"] += d["documents"] or 0
+        province["departments"] += 1
+        province["documents"] += d["documents"] or 0
+    for province in provinces:
+        years = [y for c in province["cities"] for dep in c["departments"]
+                 for y in (dep["first_year"], dep["last_year"]) if y]
+        province["years"] = (f"{min(years)}" if min(years) == max(years)
+                             else f"{min(years)}–{max(years)}") if years else ""
+    return provinces
+
+
+def _others(count: int) -> str:
+    return f"其他 {count} 个 · {count} others"
+
+
+async def _department_charts(db, department: dict) -> list[dict]:
+    wanted = department["department_id"]
+    charts = []
+    years = [dict(r) for r in (await db.execute(
+        "select * from document_summary where department_id = ? and kind = 'budget' "
+        "order by fiscal_year", [wanted])).rows]
+    classes = [dict(r) for r in (await db.execute(
+        "select fiscal_year, function_class, function_class_name, amount "
+        "from function_class_spending where department_id = ? and kind = 'budget' "
+        "order by fiscal_year desc, amount desc", [wanted])).rows]
+    three = [dict(r) for r in (await db.execute(
+        "select * from three_public_by_document where department_id = ? and kind = 'budget' "
+        "order by fiscal_year", [wanted])).rows]
+    for year in sorted({r["fiscal_year"] for r in classes}, reverse=True):
+        rows = [(f'{r["function_class"]} {r["function_class_name"]}', r["amount"])
+                for r in classes if r["fiscal_year"] == year]
+        charts.append({"id": f"function-classes-{year}",
+                       "svg": hbar_chart(f"{year}年 支出功能分类（类）· spending by "
+                                         f"function class",
+                                         top_n(rows, TOP_CLASSES, _others))})
+    if years:
+        series = ["基本支出 basic", "项目支出 project"]
+        columns = [(f'{r["fiscal_year"]}年', [r["basic"], r["project"]], None) for r in years]
+        charts.append({"id": "basic-project", "svg": stacked_chart(
+            "基本支出与项目支出 · basic and project spending by year", columns, series),
+            "table": _data_table(columns, series)})
+    if three:
+        notes = {"empty": "空表 (none)", "absent": "未公开 (not printed)"}
+        series = ["因公出国（境）费", "公务用车购置及运行费", "公务接待费"]
+        columns = [(f'{r["fiscal_year"]}年', [r["travel_abroad"], r["vehicles"], r["reception"]],
+                    notes.get(r["three_public_table"])) for r in three]
+        charts.append({"id": "three-public", "svg": stacked_chart(
+            "“三公”经费 · the three public expenses by year", columns, series),
+            "table": _data_table(columns, series, [r["total"] for r in three])})
+    return charts
+
+
+def _list_table(header: list[str], rows: list[list]) -> dict:
+    return {"header": header, "rows": rows}
+
+
+async def _overview_charts(datasette, db, departments: list[dict], scope: dict) -> dict:
+    """Charts over many departments: for one year, each department's spending (the largest
+    TOP_DEPARTMENTS, the rest as one bar), spending by province or city, and by function
+    class; within a province or city when one is chosen."""
+    chosen = [d for d in departments
+              if (not scope["province"] or d["province_name"] == scope["province"])
+              and (not scope["city"] or d["city_name"] == scope["city"])]
+    by_id = {d["department_id"]: d for d in chosen}
+    summary = [dict(r) for r in (await db.execute(
+        "select department_id, fiscal_year, spending_total, basic, project "
+        "from document_summary where kind = 'budget' and spending_total is not null")).rows]
+    summary = [r for r in summary if r["department_id"] in by_id]
+    counts: dict[int, int] = {}
+    for r in summary:
+        counts[r["fiscal_year"]] = counts.get(r["fiscal_year"], 0) + 1
+    years = sorted(counts, reverse=True)
+    year = scope["year"] if scope["year"] in counts else (
+        max(counts, key=lambda y: (counts[y], y)) if counts else None)
+    result = {"years": [(y, counts[y]) for y in years], "year": year, "charts": [],
+              "departments_in_scope": len(chosen)}
+    if year is None:
+        return result
+    rows = {}
+    for r in summary:  # one row per department (a department's documents of one year summed)
+        if r["fiscal_year"] == year:
+            rows[r["department_id"]] = rows.get(r["department_id"], 0) + (r["spending_total"] or 0)
+    charts_url = datasette.urls.path("/charts")
+    where = scope["city"] or scope["province"] or "全部 all"
+    ranked = sorted(rows.items(), key=lambda kv: -kv[1])
+    bars = [(by_id[i]["department_name"], v, f"{charts_url}?department_id={quote(i)}")
+            for i, v in ranked]
+    result["charts"].append({
+        "id": "departments", "svg": hbar_chart(
+            f"{year}年 各部门支出合计 · spending by department ({where}, "
+            f"{len(rows)} departments)", top_n(bars, TOP_DEPARTMENTS, _others),
+            label_width=300, width=820),
+        "table": _list_table(["部门 Department", "省份 Province", "城市 City", "支出合计 Spending"],
+                             [[by_id[i]["department_name"], by_id[i]["province_name"],
+                               by_id[i]["city_name"], wan(v)] for i, v in ranked])})
+    # by province, or by city within a province
+    level = "city_name" if scope["province"] or scope["city"] else "province_name"
+    if not scope["city"]:
+        groups: dict[str, list] = {}
+        for i, v in rows.items():
+            g = groups.setdefault(by_id[i][level], [0, 0])
+            g[0] += v
+            g[1] += 1
+        key = "city" if level == "city_name" else "province"
+        group_bars = []
+        for name, (total, n) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
+            province = scope["province"] if key == "city" else name
+            link = f"{charts_url}?province={quote(province)}&year={year}"
+            if key == "city":
+                link += f"&city={quote(name)}"
+            group_bars.append((f"{name} ({n})", total, link))
+        title = ("各城市支出合计 · spending by city" if key == "city"
+                 else "各省份支出合计 · spending by province")
+        result["charts"].append({
+            "id": f"by-{key}", "svg": hbar_chart(
+                f"{year}年 {title} (部门数 departments)", group_bars, label_width=220),
+            "table": _list_table(["城市 City" if key == "city" else "省份 Province",
+                                  "部门 Departments", "支出合计 Spending"],
+                                 [[name, n, wan(total)] for name, (total, n) in
+                                  sorted(groups.items(), key=lambda kv: -kv[1][0])])})
+    classes: dict[tuple, float] = {}
+    for r in (await db.execute(
+            "select department_id, function_class, function_class_name, amount "
+            "from function_class_spending where kind = 'budget' and fiscal_year = ?",
+            [year])).rows:
+        if r["department_id"] in by_id and r["amount"]:
+            k = (r["function_class"], r["function_class_name"])
+            classes[k] = classes.get(k, 0) + r["amount"]
+    if classes:
+        ranked_classes = sorted(classes.items(), key=lambda kv: -kv[1])
+        result["charts"].append({
+            "id": "function-classes", "svg": hbar_chart(
+                f"{year}年 支出功能分类（类）合计 · spending by function class ({where})",
+                top_n([(f"{c} {n}", v) for (c, n), v in ranked_classes], TOP_CLASSES, _others)),
+            "table": _list_table(["功能分类 Function class", "支出 Spending"],
+                                 [[f"{c} {n}", wan(v)] for (c, n), v in ranked_classes])})
+    return result
+
+
 async def _charts(datasette, request):
     from datasette.utils.asgi import Response
 
     db = _database(datasette)
-    departments = [dict(r) for r in (await db.execute(
-        "select department_id, department_name, division_name, names, first_year, last_year "
-        "from departments order by division_code, department_id")).rows]
-    wanted = request.args.get("department_id") or (
-        departments[0]["department_id"] if departments else None)
+    departments = await _departments(db)
+    wanted = request.args.get("department_id")
     department = next((d for d in departments if d["department_id"] == wanted), None)
-    charts = []
+    province, city = request.args.get("province", ""), request.args.get("city", "")
+    if city and not province:  # a city names its province
+        province = next((d["province_name"] for d in departments if d["city_name"] == city), "")
+    year = request.args.get("year", "")
+    scope = {"province": province, "city": city,
+             "year": int(year) if year.isdigit() else None}
+    context = {"departments": departments, "department": department, "charts": [],
+               "database": db.name, "wanted": wanted, "scope": scope,
+               "regions": group_regions(departments),
+               "picker_departments": picker_json(departments), "overview": None}
     if department:
-        years = [dict(r) for r in (await db.execute(
-            "select * from document_summary where department_id = ? and kind = 'budget' "
-            "order by fiscal_year", [wanted])).rows]
-        classes = [dict(r) for r in (await db.execute(
-            "select fiscal_year, function_class, function_class_name, amount "
-            "from function_class_spending where department_id = ? and kind = 'budget' "
-            "order by fiscal_year desc, amount desc", [wanted])).rows]
-        three = [dict(r) for r in (await db.execute(
-            "select * from three_public_by_document where department_id = ? and kind = 'budget' "
-            "order by fiscal_year", [wanted])).rows]
-        for year in sorted({r["fiscal_year"] for r in classes}, reverse=True):
-            rows = [(f'{r["function_class"]} {r["function_class_name"]}', r["amount"])
-                    for r in classes if r["fiscal_year"] == year]
-            charts.append({"id": f"function-classes-{year}",
-                           "svg": hbar_chart(f"{year}年 支出功能分类（类）· spending by "
-                                             f"function class", rows)})
-        if years:
-            series = ["基本支出 basic", "项目支出 project"]
-            columns = [(f'{r["fiscal_year"]}年', [r["basic"], r["project"]], None)
-                       for r in years]
-            charts.append({"id": "basic-project", "svg": stacked_chart(
-                "基本支出与项目支出 · basic and project spending by year", columns, series),
-                "table": _data_table(columns, series)})
-        if three:
-            notes = {"empty": "空表 (none)", "absent": "未公开 (not printed)"}
-            series = ["因公出国（境）费", "公务用车购置及运行费", "公务接待费"]
-            columns = [(f'{r["fiscal_year"]}年',
-                        [r["travel_abroad"], r["vehicles"], r["reception"]],
-                        notes.get(r["three_public_table"])) for r in three]
-            charts.append({"id": "three-public", "svg": stacked_chart(
-                "“三公”经费 · the three public expenses by year", columns, series),
-                "table": _data_table(columns, series, [r["total"] for r in three])})
-    context = {"departments": departments, "department": department, "charts": charts,
-               "database": db.name}
+        context["charts"] = await _department_charts(db, department)
+    elif not wanted:
+        context["overview"] = await _overview_charts(datasette, db, departments, scope)
+        context["charts"] = context["overview"]["charts"]
     return Response.html(await datasette.render_template("charts.html", context,
                                                          request=request))
 
@@ -302,10 +491,13 @@ if hookimpl:
             site = dict(config)
             if view_name == "index":
                 db = _database(datasette)
-                site["documents_list"] = [dict(r) for r in (await db.execute(
-                    "select document_id, title, department_name, division_name, fiscal_year, "
-                    "kind, source_url, published_date from documents "
-                    "order by fiscal_year desc, division_code, document_id")).rows]
+                documents = [dict(r) for r in (await db.execute(
+                    "select document_id, title, department_id, department_name, "
+                    "division_name, fiscal_year, kind, source_url, published_date "
+                    "from documents order by fiscal_year desc, document_id")).rows]
+                departments = await _departments(db)
+                site["regions"] = group_regions(departments, documents)
+                site["picker_departments"] = picker_json(departments)
             return {"site": site}
 
         return inner
