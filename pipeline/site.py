@@ -172,7 +172,7 @@ def _create_table(db: sqlite_utils.Database, resource: dict) -> None:
 # Provinces and cities: the landing page and the charts group departments by them.
 
 _PROVINCE_RE = re.compile(r"^(北京市|天津市|上海市|重庆市|.+?(?:省|自治区|特别行政区))")
-_CITY_RE = re.compile(r"^(.+?(?:自治州|市|州|盟|地区))")
+_CITY_RE = re.compile(r"^(.+?(?:自治州|市|盟|地区|州(?!市)))")
 
 
 @dataclass(frozen=True)

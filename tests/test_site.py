@@ -666,3 +666,181 @@ def test_publish_package_builds_a_complete_image_context(tmp_path, seed_site, mo
                  "--template-dir templates/", "--static datapackage:datapackage",
                  "--setting sql_time_limit_ms 3000"):
         assert part in dockerfile, part
+
+
+# --------------------------------------------------------------------------------------
+# Many departments: grouped by province and city, a picker, charts with top-N
+
+DIVISIONS = """code,name,level,parent_code
+110000,北京市,province,
+110105,朝阳区,county,110000
+310000,上海市,province,
+310107,普陀区,county,310000
+320000,江苏省,province,
+350000,福建省,province,
+350100,福州市,city,350000
+350500,泉州市,city,350000
+370000,山东省,province,
+370600,烟台市,city,370000
+410000,河南省,province,
+410700,新乡市,city,410000
+410702,红旗区,county,410700
+411000,许昌市,city,410000
+419001,济源市,county,410000
+440000,广东省,province,
+440100,广州市,city,440000
+440300,深圳市,city,440000
+440304,福田区,county,440300
+"""
+
+# (division code, division name as printed, department names); 430100 (长沙) is not in the
+# divisions table above, so its names come from the division name.
+MANY = [
+    ("110000", "北京市", ["北京市财政局", "北京市教育委员会", "北京市规划和自然资源委员会"]),
+    ("110105", "北京市朝阳区", ["北京市朝阳区财政局"]),
+    ("310107", "上海市普陀区", ["上海市普陀区司法局"]),
+    ("320000", "江苏省", ["江苏省人大常委会办公厅"]),
+    ("440300", "广东省深圳市", [f"深圳市{n}" for n in ("财政局", "教育局", "科技创新局", "公安局",
+                                                  "民政局", "司法局", "卫生健康委员会", "水务局")]),
+    ("440304", "广东省深圳市福田区", ["深圳市福田区教育局"]),
+    ("440100", "广东省广州市", [f"广州市{n}" for n in ("财政局", "教育局", "民政局", "司法局",
+                                                  "审计局", "统计局")]),
+    ("370600", "山东省烟台市", [f"烟台市{n}" for n in ("财政局", "教育局", "民政局", "审计局",
+                                                  "水务局")]),
+    ("350100", "福建省福州市", [f"福州市{n}" for n in ("财政局", "教育局", "民政局", "审计局")]),
+    ("350500", "福建省泉州市", ["泉州市财政局", "泉州市教育局"]),
+    ("419001", "河南省济源市", ["济源市财政局"]),
+    ("430100", "湖南省长沙市", ["长沙市财政局"]),
+]
+
+
+@pytest.fixture(scope="module")
+def many_site(seed_site, tmp_path_factory):
+    """The seeds plus 34 departments of 2024 in 8 provinces, with a divisions table."""
+    root = tmp_path_factory.mktemp("many")
+    package = root / "datapackage"
+    shutil.copytree(seed_site[0], package)
+    n = 0
+    for division_code, division_name, names in MANY:
+        for name in names:
+            n += 1
+            add_document(package, f"many-{division_code}-{n:03d}-2024-budget", name,
+                         f"{n:03d}", division_code, division_name, 2024,
+                         spending=1_000_000 * n + 50)
+    divisions = root / "divisions.csv"
+    divisions.write_text(DIVISIONS, encoding="utf-8")
+    build_site(package, root / "site", "https://example.org/budgets", divisions=divisions)
+    return package, root / "site"
+
+
+@pytest.fixture(scope="module")
+def many(many_site, loop) -> Client:
+    package, site = many_site
+    return Client(make_datasette(site / "budgets.db", site / "metadata.json", package), loop)
+
+
+@pytest.mark.parametrize("code, name, expected", [
+    ("410702", "河南省新乡市红旗区", ("410000", "河南省", "410700", "新乡市")),
+    ("410700", "河南省新乡市", ("410000", "河南省", "410700", "新乡市")),
+    ("320000", "江苏省", ("320000", "江苏省", "320000", "江苏省本级")),
+    ("110000", "北京市", ("110000", "北京市", "110000", "北京市本级")),
+    ("310107", "上海市普陀区", ("310000", "上海市", "310100", "上海市（市辖区）")),
+    ("440304", "广东省深圳市福田区", ("440000", "广东省", "440300", "深圳市")),
+    ("419001", "河南省济源市", ("410000", "河南省", "419001", "济源市")),  # 省直辖
+    ("430102", "湖南省长沙市芙蓉区", ("430000", "湖南省", "430100", "长沙市")),  # not in the table
+    ("000000", "福建省泉州市", ("", "福建省", "", "泉州市")),  # no code: the name alone
+    ("000000", "上海市普陀区", ("", "上海市", "", "上海市（市辖区）")),
+])
+def test_region_of_a_division(tmp_path, code, name, expected):
+    from pipeline.site import read_divisions, region
+
+    path = tmp_path / "divisions.csv"
+    path.write_text(DIVISIONS, encoding="utf-8")
+    r = region(code, name, read_divisions(path))
+    assert (r["province_code"], r["province_name"], r["city_code"], r["city_name"]) == expected
+
+
+def test_departments_carry_their_province_and_city(many_site):
+    conn = connect(many_site[1] / "budgets.db")
+    rows = {r["department_id"]: dict(r) for r in conn.execute("select * from departments")}
+    assert len(rows) == 37
+    assert (rows[XINXIANG]["province_name"], rows[XINXIANG]["city_name"]) == ("河南省", "新乡市")
+    assert rows["410702-028"]["city_name"] == "新乡市"  # a district is under its city
+    counts = dict(((p, c), n) for p, c, n in conn.execute(
+        "select province_name, city_name, count(*) from departments group by 1, 2"))
+    assert counts == {
+        ("北京市", "北京市本级"): 3, ("北京市", "北京市（市辖区）"): 1, ("上海市", "上海市（市辖区）"): 1,
+        ("江苏省", "江苏省本级"): 1, ("广东省", "深圳市"): 9, ("广东省", "广州市"): 6,
+        ("山东省", "烟台市"): 5, ("福建省", "福州市"): 4, ("福建省", "泉州市"): 2,
+        ("河南省", "新乡市"): 2, ("河南省", "许昌市"): 1, ("河南省", "济源市"): 1,
+        ("湖南省", "长沙市"): 1}
+
+
+def _section(html: str, start: str, end: str) -> str:
+    i = html.index(start)
+    return html[i:html.index(end, i)]
+
+
+def test_landing_page_groups_departments_by_province_and_city(many):
+    page = many.get("/").text
+    provinces = re.findall(r'<details class="province" id="province-(\d+)" '
+                           r'data-province="([^"]+)"( open)?>', page)
+    assert [(code, name) for code, name, _ in provinces] == [
+        ("110000", "北京市"), ("310000", "上海市"), ("320000", "江苏省"), ("350000", "福建省"),
+        ("370000", "山东省"), ("410000", "河南省"), ("430000", "湖南省"), ("440000", "广东省")]
+    assert not any(opened for _, _, opened in provinces)  # 37 departments: folded
+    guangdong = _section(page, 'data-province="广东省"', "</details>")
+    counts = re.search(r'<span class="cities">(\d+)</span>.*?<span class="departments">(\d+)'
+                       r'</span>.*?<span class="documents">(\d+)</span>', guangdong, re.S)
+    assert counts.groups() == ("2", "15", "15")
+    cities = re.findall(r'<div class="city" data-city="([^"]+)">\s*<h4>[^<]*<span class="counts">'
+                        r'<span class="departments">(\d+)</span>', guangdong)
+    assert cities == [("广州市", "6"), ("深圳市", "9")]
+    shenzhen = _section(guangdong, 'data-city="深圳市"', "</table>")
+    assert "深圳市福田区教育局" in shenzhen and "广东省深圳市福田区" in shenzhen
+    henan = _section(page, 'data-province="河南省"', "</details>")
+    assert re.findall(r'data-city="([^"]+)">\s*<h4>[^<]*<span class="counts"><span '
+                      r'class="departments">(\d+)</span>', henan) == [
+        ("新乡市", "2"), ("许昌市", "1"), ("济源市", "1")]
+    assert f'/charts?department_id={XINXIANG}' in henan
+    assert f"/budgets/documents/{HONGQI_DOC}" in henan  # each year links its document
+    assert "37 departments in 8 provinces and 13 cities" in re.sub(r"\s+", " ", page)
+    # the picker's list holds every department with its province and city
+    data = json.loads(re.search(r'<script type="application/json" id="department-search-data">'
+                                r'(.*?)</script>', page, re.S).group(1))
+    assert len(data) == 37
+    hongqi = next(d for d in data if d["id"] == "410702-028")
+    assert (hongqi["name"], hongqi["province"], hongqi["city"], hongqi["years"]) == \
+        ("新乡市红旗区政务服务和大数据管理局", "河南省", "新乡市", "2022")
+
+
+def _bars(page: str, chart: str) -> list[str]:
+    svg = _section(page, f'id="{chart}"', "</svg>")
+    return re.findall(r'class="bar-label">([^<]*)</text>', svg)
+
+
+def test_charts_overview_shows_the_largest_departments_and_the_rest_as_one_bar(many):
+    page = many.get("/charts").text
+    assert '<option value="2024" selected>2024 (36)</option>' in page  # most budgets
+    bars = _bars(page, "departments")
+    assert len(bars) == 16 and bars[-1] == "其他 21 个 · 21 others"
+    assert bars[0] == "新乡市政务服务和大数据管理局"  # 471,725,300 yuan, the largest
+    assert "长沙市财政局" in bars  # 34,000,050 yuan, among the largest
+    assert 'class="bar others"' in page
+    provinces = _bars(page, "by-province")
+    assert provinces[0] == "河南省 (3)" and "广东省 (15)" in provinces  # 新乡 outweighs
+    assert len(_bars(page, "function-classes")) >= 1
+    # the full list under the chart
+    table = _section(page, 'id="departments"', "</figure>")
+    assert table.count("<tr>") == 37  # header + 36
+    # a province: its cities, and all its departments when they are few
+    guangdong = many.get("/charts", province="广东省").text
+    assert _bars(guangdong, "by-city") == ["广州市 (6)", "深圳市 (9)"]  # by amount
+    assert len(_bars(guangdong, "departments")) == 15 and "others" not in guangdong
+    shenzhen = many.get("/charts", city="深圳市").text  # the city names its province
+    assert '<option value="广东省" selected>' in shenzhen
+    assert set(_bars(shenzhen, "departments")) == {n for c, _, names in MANY
+                                                   if c.startswith("4403") for n in names}
+    assert 'id="by-city"' not in shenzhen
+    empty = many.get("/charts", province="西藏自治区")
+    assert empty.status_code == 200 and "No budget figures in this selection" in empty.text

@@ -117,8 +117,17 @@ def test_landing_page(page, server):
     version = json.loads((server["package"] / "datapackage.json").read_text(encoding="utf-8"))
     assert f"version {version['version']}" in page.locator(".data-version").inner_text()
     assert "3 disclosures" in page.locator(".data-version").inner_text()
-    sources = page.locator("table.documents-list").inner_text()
-    assert "新乡市红旗区政务服务和大数据管理局" in sources and "2022" in sources
+    # departments grouped by province and city, with counts; few enough to show unfolded
+    henan = page.locator('details.province[data-province="河南省"]')
+    assert henan.get_attribute("open") is not None
+    assert "2 个市 cities · 3 个部门 departments · 3 份公开 disclosures" in \
+        henan.locator("summary").inner_text()
+    xinxiang = henan.locator('.city[data-city="新乡市"]')
+    assert "2 个部门 departments" in xinxiang.locator("h4").inner_text()
+    departments = xinxiang.locator("table.department-list").inner_text()
+    assert "新乡市红旗区政务服务和大数据管理局" in departments and "2022" in departments
+    assert "新乡市政务服务和大数据管理局" in departments
+    assert "许昌市政务服务和大数据管理局" in henan.locator('.city[data-city="许昌市"]').inner_text()
     download = page.get_by_role("link", name="datapackage.json").first
     assert download.is_visible()
     assert download.get_attribute("href") == "/datapackage/datapackage.json"
@@ -183,4 +192,75 @@ def test_chart(page, server):
     assert "2.60 万元" in three.locator("svg text").all_text_contents()
     assert "公务接待费" in three.inner_text() and "0.50 万元" in three.inner_text()
     page.screenshot(path=str(server["shots"] / "charts.png"), full_page=True)
+    assert not page.errors
+
+
+def test_department_picker_finds_a_department_by_part_of_its_name(page, server):
+    """Type a few characters of a name, see the matching departments, pick one: its page."""
+    visit(page, server["base"] + "/")
+    search = page.locator("#department-search")
+    search.press_sequentially("红旗")
+    options = page.locator("#department-search-results [role=option]")
+    options.first.wait_for()
+    assert options.count() == 1
+    assert "新乡市红旗区政务服务和大数据管理局" in options.first.inner_text()
+    assert "河南省 › 新乡市" in options.first.inner_text()
+    assert search.get_attribute("aria-expanded") == "true"
+    page.screenshot(path=str(server["shots"] / "picker.png"))
+    search.press("Enter")
+    page.wait_for_url("**/charts?department_id=410702-028")
+    assert page.locator("h2.department-name").inner_text() == "新乡市红旗区政务服务和大数据管理局"
+    # on the charts page too; several matches, the arrow keys pick, a click goes there
+    search = page.locator("#department-search")
+    search.press_sequentially("大数据")
+    options = page.locator("#department-search-results [role=option]")
+    options.first.wait_for()
+    assert options.count() == 3
+    assert "3 个部门" in page.locator(".picker-status").inner_text()
+    names = [options.nth(i).locator(".picker-name").inner_text() for i in range(3)]
+    target = names.index("许昌市政务服务和大数据管理局")
+    for _ in range(target):
+        search.press("ArrowDown")
+    assert options.nth(target).get_attribute("aria-selected") == "true"
+    options.nth(target).locator(".picker-name").click()
+    page.wait_for_url("**/charts?department_id=411000-070")
+    assert page.locator("h2.department-name").inner_text() == "许昌市政务服务和大数据管理局"
+    # nothing matches: said so, no list
+    search = page.locator("#department-search")
+    search.press_sequentially("不存在的部门")
+    assert "没有找到" in page.locator(".picker-status").inner_text()
+    assert page.locator("#department-search-results").is_hidden()
+    assert not page.errors
+
+
+def test_department_picker_without_javascript_asks_the_history_query(browser, server):
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    try:
+        visit(page, server["base"] + "/")
+        page.locator("#department-search").fill("红旗区")
+        page.get_by_role("button", name="查找 Find").click()
+        page.wait_for_load_state()
+        assert "/budgets/department_history?department=" in page.url
+        assert "新乡市红旗区政务服务和大数据管理局" in page.locator("table.rows-and-columns").inner_text()
+    finally:
+        context.close()
+
+
+def test_charts_overview(page, server):
+    visit(page, server["base"] + "/charts")
+    figure = page.locator("#departments svg")
+    box = figure.bounding_box()
+    assert box and box["width"] > 300
+    labels = figure.locator("text.bar-label").all_text_contents()
+    assert labels[:2] == ["新乡市政务服务和大数据管理局", "许昌市政务服务和大数据管理局"]
+    page.locator("#scope-city").select_option("许昌市")
+    assert page.locator("#scope-province").input_value() == "河南省"
+    page.get_by_role("button", name="筛选 Filter").click()
+    page.wait_for_load_state()
+    assert page.locator("#departments svg text.bar-label").all_text_contents() == \
+        ["许昌市政务服务和大数据管理局"]
+    page.locator("#departments svg a").first.click()  # a bar opens its department
+    page.wait_for_load_state()
+    assert page.locator("h2.department-name").inner_text() == "许昌市政务服务和大数据管理局"
     assert not page.errors

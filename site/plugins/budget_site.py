@@ -371,6 +371,7 @@ async def _overview_charts(datasette, db, departments: list[dict], scope: dict) 
     for r in summary:  # one row per department (a department's documents of one year summed)
         if r["fiscal_year"] == year:
             rows[r["department_id"]] = rows.get(r["department_id"], 0) + (r["spending_total"] or 0)
+    result["departments_in_year"] = len(rows)
     charts_url = datasette.urls.path("/charts")
     where = scope["city"] or scope["province"] or "全部 all"
     ranked = sorted(rows.items(), key=lambda kv: -kv[1])
