@@ -312,21 +312,34 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
 
 def _fill_procurement(rows: list[dict]) -> None:
     """Procurement rows are a hierarchy printed once: a category row (一、货物A), programme
-    rows (专项 with its 经济科目), then item rows. Give every row its level and context."""
+    rows (专项 with its 经济科目), 经济科目 subheadings under a programme, then item rows.
+    Carry each level down so that an item repeated under another 专项 or 经济科目 keeps its
+    own context (and key): a 专项 starts over its 经济科目, a category starts over both. A
+    subheading row (no item, no organization) is level `programme`; an item row that
+    repeats its context (a page break repeating merged cells) stays an item. An item row
+    with no item name but its own organization continues the item above (a merged cell)."""
     context: dict = {}
+    last_item: str | None = None
     for r in rows:
         if r["line_type"] == "total":
             continue
         if r.get("category"):
-            r["level"] = "category"
             r["category"] = split_numbering(r["category"])[1]
-            context = {"category": r["category"]}
-        elif r.get("project_name"):
-            r["level"] = "programme"
-            context = {"category": context.get("category"), "project_name": r["project_name"],
-                       "economic_name": r.get("economic_name")}
-        else:
+            if r["category"] != context.get("category"):
+                context, last_item = {"category": r["category"]}, None
+        if r.get("project_name") and r["project_name"] != context.get("project_name"):
+            context = {"category": context.get("category"), "project_name": r["project_name"]}
+            last_item = None
+        if r.get("economic_name") and r["economic_name"] != context.get("economic_name"):
+            context["economic_name"], last_item = r["economic_name"], None
+        if r.get("item") or r.get("organization"):
             r["level"] = "item"
+            r["item"] = r.get("item") or last_item
+            last_item = r["item"]
+        elif r.get("project_name") or r.get("economic_name"):
+            r["level"], last_item = "programme", None
+        else:
+            r["level"], last_item = "category", None
         for key, value in context.items():
             r[key] = r.get(key) or value
 

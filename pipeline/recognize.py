@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from . import templates
 from .model import Cell, Document, Grid, TextBlock
 from .templates import Kind
-from .values import clean, label, looks_like_data, looks_numeric
+from .values import clean, label, looks_like_data, looks_numeric, split_numbering
 
 MAX_TITLE_LENGTH = 60
 MAX_NOTE_LENGTH = 40  # an unmarked line this short saying 无…支出 is a table's note
@@ -124,41 +124,72 @@ def header_paths(grid: Grid, n_header: int) -> list[list[str]]:
 
 def _title_of(blocks: list[TextBlock]) -> tuple[TextBlock | None, Kind | None, str]:
     """The last block (or pair of wrapped blocks) before a grid that names a standard table.
-    Returns (block, kind, title); kind is None for a table-like title we do not know."""
+    Returns (block, kind, title); kind is None for a table-like title we do not know.
+
+    A title wrapped over two lines is read whole: its second line alone may name another
+    table (公开09表：一般公共预算"三公"经费、会议费、培训费 / 支出预算表), so the two lines
+    joined are tried first when the line above can begin a title."""
     tpl = templates.load()
     for i in range(len(blocks) - 1, max(-1, len(blocks) - 1 - TITLE_LOOKBACK), -1):
         t = clean(blocks[i].text)
-        if _is_auxiliary(t):
+        if _is_auxiliary(t) or _is_page_number(t):
             continue
         if len(t) > MAX_TITLE_LENGTH:
             break
-        wrapped = [clean(blocks[i - 1].text + blocks[i].text)] if i > 0 else []
-        for text in [t] + wrapped:  # a title may wrap onto a second line
-            kind = tpl.kind_for_title(text)
-            if kind is not None:
-                return blocks[i], kind, text
+        kind = tpl.kind_for_title(t)
+        head = clean(blocks[i - 1].text) if i > 0 else ""
+        if _begins_title(head):
+            whole = clean(head + t)
+            whole_kind = tpl.kind_for_title(whole)
+            if whole_kind is not None and whole_kind != kind:
+                return blocks[i], whole_kind, whole
+        if kind is not None:
+            return blocks[i], kind, t
         if re.search(r"表$", label(t)):
             return blocks[i], None, t
     return None, None, ""
 
 
-def _collect_notes(notes: list[str], blocks: list[TextBlock]) -> None:
+def _begins_title(text: str) -> bool:
+    """Whether a line may be the first half of a wrapped title: short, not a note, unit or
+    department line, not a sentence, not a whole title itself."""
+    t = label(text)
+    return bool(t) and len(t) < MAX_TITLE_LENGTH and not _is_auxiliary(t) \
+        and not _is_page_number(t) and not _ends_sentence(t) and not t.endswith("表") \
+        and not re.search(r"[。；;!！?？:：,，]", re.sub(r"^(附件|附表|公开)?[\d一二三四五六七八九十]*表?[:：、.]", "", t))
+
+
+_NUMBERED = re.compile(r"^((附件|附表|公开)?[\d一二三四五六七八九十]{1,3}表?[)）:：、.．]"
+                       r"|[(（][\d一二三四五六七八九十]{1,3}[)）])")
+
+
+def _collect_notes(notes: list[str], blocks: list[TextBlock], contiguous: bool = True) -> None:
     """Add the notes among `blocks` to a table's `notes`. A note wrapped over several lines
     (a PDF gives one block per line, maybe across a page break) continues until a line
-    ends its sentence."""
+    ends its sentence; numbered lines after a note (2. …) are notes too.
+
+    With `contiguous` (the text after a grid), only the notes printed right below the table
+    are its own: the first other line (the next title, the narrative) ends them, so a
+    narrative sentence saying 无…支出 is never taken for the table's note."""
     open_note = bool(notes) and not _ends_sentence(notes[-1])
+    in_notes = bool(notes)
     for b in blocks:
         t = clean(b.text)
-        if _is_page_number(t):
+        if not t or _is_page_number(t):
             continue
-        if open_note and not templates.load().pattern("note_line").match(t) \
+        numbered = _NUMBERED.match(t)
+        if open_note and not numbered and not templates.load().pattern("note_line").match(t) \
                 and not _is_auxiliary(t) and not re.search(r"表$", t):
             notes[-1] += t
-        elif _is_note(t):
+        elif _is_note(t) or in_notes and numbered and re.match(r"^[(（]?\d", t) \
+                and not re.search(r"表$", t):
             notes.append(t)
+        elif contiguous:
+            return
         else:
             open_note = False
             continue
+        in_notes = True
         open_note = not _ends_sentence(notes[-1])
 
 
@@ -259,6 +290,130 @@ def _is_split_remainder(row: list[str], above: list[str]) -> bool:
                         clean(filled[0]))
 
 
+def _is_code(text: str) -> bool:
+    t = label(text)
+    return t.isdigit() and len(t) >= 3
+
+
+def _is_wrapped_remainder(rows: list[list[str]], i: int, first_body: int) -> bool:
+    """Row i holds only the end of text cells of the row above, wrapped onto a line of its
+    own: nothing but text (no amount, no code, no list numbering, no total, none or note
+    label), each piece under a text cell of the row above, which is a data row. And the
+    table says a line never comes without figures: the row above has a code and this row
+    has none, or (a table without codes) every other body row has figures."""
+    row, above = rows[i], rows[i - 1]
+    filled = [c for c, x in enumerate(row) if clean(x)]
+    if not filled or not is_body_row(above):
+        return False
+    tpl = templates.load()
+    for c in filled:
+        t = clean(row[c])
+        if looks_like_data(t) or re.search(r"\d", t) or split_numbering(t)[0] \
+                or tpl.pattern("total_labels").match(label(t)) \
+                or tpl.pattern("none_labels").match(label(t)) or _is_note(t):
+            return False
+        if c >= len(above) or not clean(above[c]) or looks_like_data(above[c]) \
+                or re.search(r"(合计|小计|总计)$", label(above[c])):
+            return False
+    if any(_is_code(x) for x in above):
+        return True
+    body = rows[first_body:]
+    if any(_is_code(x) for r in body for x in r):
+        return False
+    return all(any(looks_like_data(x) for x in r if clean(x)) for k, r in enumerate(body)
+               if k + first_body != i and any(clean(x) for x in r))
+
+
+def _join_wrapped_rows(table: Table) -> None:
+    """Join to the row above each body row that holds only the wrapped end of its text
+    (recognize: the same within a page as `_is_split_remainder` across a page break)."""
+    grid = table.grid
+    rows = grid.rows()
+    drop = [i for i in range(table.n_header + 1, len(rows))
+            if _is_wrapped_remainder(rows, i, table.n_header)]
+    if not drop:
+        return
+    cells = {(c.row, c.col): c for c in grid.cells}
+    owner = grid.span_owner()
+    for i in reversed(drop):  # bottom up: a text wrapped over several lines joins in order
+        target_row = i - 1
+        for c in grid.cells:
+            if c.row == i and clean(c.text):
+                target = owner.get((target_row, c.col)) or cells.get((target_row, c.col))
+                target.text = clean(target.text + c.text) if target is not None else target.text
+    removed = set(drop)
+    kept = [c for c in grid.cells if c.row not in removed]
+    for c in kept:
+        below = sum(1 for r in drop if r < c.row)
+        inside = sum(1 for r in drop if c.row < r < c.row + c.rowspan)
+        c.row -= below
+        c.rowspan -= inside
+    pages = [grid.page_of_row(r) for r in range(grid.n_rows) if r not in removed]
+    table.grid = Grid(kept, grid.n_rows - len(drop), grid.n_cols, grid.page, pages, grid.line)
+
+
+def _title_row(row: list[str]) -> str | None:
+    """The text of a grid row that is a standard table's title printed inside the grid
+    (one cell naming a known table)."""
+    filled = [clean(x) for x in row if clean(x)]
+    if len(filled) != 1 or len(filled[0]) > MAX_TITLE_LENGTH:
+        return None
+    return filled[0] if templates.load().kind_for_title(filled[0]) is not None else None
+
+
+def _sub_grid(grid: Grid, start: int, end: int) -> Grid:
+    cells = [Cell(c.row - start, c.col, c.text, min(c.rowspan, end - c.row), c.colspan)
+             for c in grid.cells if start <= c.row < end]
+    return Grid(cells, end - start, grid.n_cols, grid.page_of_row(start),
+                [grid.page_of_row(r) for r in range(start, end)],
+                grid.line + start if grid.line is not None else None)
+
+
+def _split_at_titles(grid: Grid) -> list[TextBlock | Grid]:
+    """A grid that holds a table title in a row of its own (two tables run together in one
+    ruled grid, or a title drawn inside the grid) -> the grid before it, the title (and the
+    unit/department lines after it) as text, and the grid after it."""
+    rows = grid.rows()
+    out: list[TextBlock | Grid] = []
+    start = r = 0
+    while r < len(rows):
+        title = _title_row(rows[r])
+        if title is None:
+            r += 1
+            continue
+        if r > start:
+            out.append(_sub_grid(grid, start, r))
+        line = grid.line + r if grid.line is not None else None
+        out.append(TextBlock(title, grid.page_of_row(r), line))
+        r += 1
+        while r < len(rows) and (lone := [clean(x) for x in rows[r] if clean(x)]) \
+                and all(_is_auxiliary(x) for x in lone):
+            out += [TextBlock(x, grid.page_of_row(r), line) for x in lone]
+            r += 1
+        start = r
+    if not out:
+        return [grid]
+    if start < len(rows):
+        out.append(_sub_grid(grid, start, len(rows)))
+    return out
+
+
+def _items_of(page) -> list[TextBlock | Grid]:
+    out: list[TextBlock | Grid] = []
+    for item in page.items:
+        out += _split_at_titles(item) if isinstance(item, Grid) else [item]
+    return out
+
+
+def _lift_grid_notes(table: Table) -> None:
+    """A note printed inside an empty table's grid (a row 此表为空) is the table's note."""
+    for _, row in table.body():
+        filled = [clean(x) for x in row if clean(x)]
+        if len(filled) == 1 and not looks_like_data(filled[0]) and _is_note(filled[0]) \
+                and filled[0] not in table.notes:
+            table.notes.append(filled[0])
+
+
 def recognize(doc: Document) -> Recognition:
     """Place every grid of the document: a new standard table, the continuation of the
     previous one, or unplaced (reported)."""
@@ -269,7 +424,7 @@ def recognize(doc: Document) -> Recognition:
     warnings: list[str] = []
     blocks: list[TextBlock] = []  # text since the previous grid
     previous: Table | None = None
-    for item in doc.items():
+    for item in (i for p in doc.pages for i in _items_of(p)):
         if isinstance(item, TextBlock):
             blocks.append(item)
             continue
@@ -298,6 +453,9 @@ def recognize(doc: Document) -> Recognition:
             n_header = count_header_rows(grid)
             previous = Table(kind, title, grid, grid.page, grid.line, unit,
                              "printed" if unit else "", dept, [], n_header)
+            if title_block is not None:  # a note printed between the title and the grid
+                after = next(k for k, b in enumerate(blocks) if b is title_block) + 1
+                _collect_notes(previous.notes, blocks[after:], contiguous=False)
             tables.append(previous)
         else:
             unplaced.append(Unplaced(title or "(no title)", grid.page, grid.line,
@@ -307,6 +465,10 @@ def recognize(doc: Document) -> Recognition:
         blocks = []
     if previous is not None:
         _collect_notes(previous.notes, blocks)
+    for t in tables:
+        if t.kind.layout == "lines":
+            _join_wrapped_rows(t)
+        _lift_grid_notes(t)
     for t in tables:  # checked on the whole table: its first part may be a page's last rows
         if not t.kind.fits_header(header_text(t.grid)):
             warnings.append(f"{t.title} ({t.where}): the header does not look like a "

@@ -75,20 +75,34 @@ def format_decimal(value: Decimal | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+_CODE_GROUPS = re.compile(r"^(\d{3})((?:\s+\d{1,2})+)$")
+
+
 def digits(text: str | None) -> str:
-    """The digits of a code cell ('201 03' -> '20103'); '' if the cell is not a code."""
-    t = clean(text).replace(" ", "")
+    """The digits of a code cell ('201 03' -> '20103'); '' if the cell is not a code.
+
+    A classification code printed in groups (类 3 digits, then 款 and 项 of 2 digits each)
+    may print a group without its leading zero: '301 2' is 类 301, 款 02 -> '30102', not
+    3012 (no classification code has 4 digits). Any other grouping is a wrapped cell and
+    joins as printed ('0450 01' -> '045001')."""
+    t = clean(text)
+    m = _CODE_GROUPS.match(t)
+    if m:
+        return m.group(1) + "".join(g.zfill(2) for g in m.group(2).split())
+    t = t.replace(" ", "")
     return t if t.isdigit() else ""
 
 
 def join_code(parts: list[str]) -> str:
-    """Join code parts printed over 类/款/项 columns: ['201', '03', '01'] -> '2010301'."""
+    """Join code parts printed over 类/款/项 columns: ['201', '03', '01'] -> '2010301'.
+    款 and 项 are 2 digits: a part printed without its leading zero is padded
+    (['301', '2'] -> '30102')."""
     out = ""
     for part in parts:
         d = digits(part)
         if not d:
             break
-        out += d
+        out += d.zfill(2) if out else d
     return out
 
 

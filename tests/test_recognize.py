@@ -138,3 +138,154 @@ def test_title_whose_header_does_not_fit_is_flagged(tmp_path):
     extraction = extract_document(write(tmp_path, text), "t")
     assert "does not look like a projects table" in extraction.warnings[0]
     assert "column 1 (名称) is not published; it holds ['甲']" in extraction.warnings[1]
+
+
+# --- issue 12: classes of layout seen in real disclosures ------------------------------------
+
+SANGONG_GRID = ("合计\t因公出国（境）费\t公务用车购置及运行费\t\t\t公务接待费\n"
+                "\t\t小计\t公务用车购置费\t公务用车运行费\t\n"
+                "2.60\t\t2.10\t\t2.10\t0.50\n")
+FUND_GRID = "功能科目编码\t功能科目名称\t金额\n\t合计\t\n"
+
+
+def test_title_wrapped_over_two_lines_is_read_whole(tmp_path):
+    # the second line alone (支出预算表) names another table
+    text = ("公开09表：一般公共预算“三公”经费、会议费、培训费\n支出预算表\n单位：万元\n"
+            + SANGONG_GRID)
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert table.kind.id == "three_public_expenses"
+    assert table.title == "公开09表:一般公共预算“三公”经费、会议费、培训费支出预算表"
+
+
+def test_note_above_a_title_is_not_part_of_it(tmp_path):
+    text = ("2024年三公经费支出表\n单位：万元\n" + SANGONG_GRID +
+            "注：本表反映部门本年度“三公”经费支出情况。\n"
+            "2024年政府性基金预算支出表\n单位：万元\n" + FUND_GRID)
+    tables = recognize(read_transcript(write(tmp_path, text))).tables
+    assert [(t.kind.id, t.title) for t in tables] == [
+        ("three_public_expenses", "2024年三公经费支出表"),
+        ("government_fund_expenditure", "2024年政府性基金预算支出表")]
+    assert tables[0].notes == ["注:本表反映部门本年度“三公”经费支出情况。"]
+
+
+def test_two_tables_run_together_in_one_grid_are_split_at_the_title_row(tmp_path):
+    text = ("2024年一般公共预算“三公”经费支出表\n单位：万元\n" + SANGONG_GRID.rstrip("\n") + "\n"
+            "2024年政府性基金预算支出表\t\t\t\t\t\n单位：万元\t\t\t\t\t\n" + FUND_GRID)
+    doc = read_transcript(write(tmp_path, text))
+    assert sum(isinstance(i, Grid) for i in doc.pages[0].items) == 1  # one grid as read
+    result = recognize(doc)
+    assert [t.kind.id for t in result.tables] == ["three_public_expenses",
+                                                   "government_fund_expenditure"]
+    sangong, fund = result.tables
+    assert sangong.grid.n_rows == 3 and sangong.body()[0][1][0] == "2.60"
+    assert fund.title == "2024年政府性基金预算支出表" and fund.unit == "万元"
+    assert fund.header_rows() == [["功能科目编码", "功能科目名称", "金额", "", "", ""]]
+
+
+BASIC_HEAD = "科目编码\t\t科目名称\t合计\t人员经费\t公用经费\n类\t款\t\t\t\t\n"
+
+
+def test_cell_text_wrapped_onto_its_own_line_joins_the_row_above(tmp_path):
+    text = ("2024年一般公共预算基本支出表\n单位：万元\n" + BASIC_HEAD +
+            "301\t08\t机关事业单位基本养老保险\t1.00\t1.00\t\n"
+            "\t\t缴费\t\t\t\n"
+            "302\t01\t办公费\t2.00\t\t2.00\n")
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert [r[2] for _, r in table.body()] == ["机关事业单位基本养老保险缴费", "办公费"]
+    assert table.grid.n_rows == 4
+
+
+def test_a_line_without_figures_in_a_table_without_codes_is_kept(tmp_path):
+    # rows without figures are ordinary here (zero lines), so a bare row is not a remainder
+    text = ("2024年项目支出表\n单位：万元\n类型\t项目名称\t项目单位\t合计\n"
+            "其他运转类\t甲\t某局\t1.00\n\t乙\t\t\n其他运转类\t丙\t某局\t2.00\n"
+            "其他运转类\t丁\t某局\t\n")
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert [r[1] for _, r in table.body()] == ["甲", "乙", "丙", "丁"]
+
+
+def test_wrapped_text_in_a_table_whose_lines_all_carry_figures(tmp_path):
+    text = ("2024年项目支出表\n单位：万元\n类型\t项目名称\t项目单位\t合计\n"
+            "其他运转类\t信息化运行\t某局\t1.00\n\t维护经费\t\t\n其他运转类\t丙\t某局\t2.00\n")
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert [r[1] for _, r in table.body()] == ["信息化运行维护经费", "丙"]
+
+
+PROCUREMENT = ("2017年政府采购预算表\n单位：万元\n"
+               "采购品目大类\t专项名称\t经济科目\t采购物品名称\t采购组织形式\t总计\n"
+               "合计\t\t\t\t\t75.00\n"
+               "三、服务C\t\t\t\t\t75.00\n"
+               "\t商品和服务支出\t培训费\t\t\t25.00\n"
+               "\t\t\t会议服务\t政府集中采购\t25.00\n"
+               "\t\t会议费\t\t\t50.00\n"  # a new 经济科目 under the same 专项
+               "\t\t\t会议服务\t政府集中采购\t30.00\n"
+               "\t\t\t\t分散自行组织\t20.00\n")  # the same item, merged over two rows
+
+
+def test_procurement_subheadings_are_carried_down(tmp_path):
+    from pipeline.normalize import Context, normalize_lines
+    from pipeline.registry import BY_NAME
+    doc = read_transcript(write(tmp_path, PROCUREMENT))
+    (table,) = recognize(doc).tables
+    rows = normalize_lines(table, Context("t", doc.path))
+    items = [(r["level"], r["project_name"], r["economic_name"], r["item"], r["organization"])
+             for r in rows if r["line_type"] != "total"]
+    assert items == [
+        ("category", None, None, None, None),
+        ("programme", "商品和服务支出", "培训费", None, None),
+        ("item", "商品和服务支出", "培训费", "会议服务", "政府集中采购"),
+        ("programme", "商品和服务支出", "会议费", None, None),
+        ("item", "商品和服务支出", "会议费", "会议服务", "政府集中采购"),
+        ("item", "商品和服务支出", "会议费", "会议服务", "分散自行组织")]
+    keys = [tuple(r.get(k) for k in BY_NAME["government_procurement"].primary_key[1:])
+            for r in rows]
+    assert len(set(keys)) == len(keys)
+
+
+@pytest.mark.parametrize("note", [
+    "注：此表为空表。",  # the table says it is empty
+    "该表无数据",
+    "此表无内容",
+    "本年度无此项",
+    "说明：本部门无相关收支项目。",
+    "不涉及",
+    "注：本表本年无发生额。",
+    "本单位无政府性基金预算支出",  # no such spending, in the department's words
+    "备注：本部门2025年没有使用国有资本经营预算拨款安排的支出。",
+    "本单位未安排政府性基金预算",
+])
+def test_empty_table_notes_in_many_wordings(tmp_path, note):
+    from pipeline import templates
+    text = ("2024年政府性基金预算支出表\n单位：万元\n" + FUND_GRID + note + "\n")
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert len(table.notes) == 1
+    tpl = templates.load()
+    assert tpl.pattern("empty_table_note").search(table.notes[0])
+    assert not tpl.pattern("conditional_empty_note").search(table.notes[0])
+
+
+@pytest.mark.parametrize("note", [
+    "注：本表反映部门本年度一般公共预算财政拨款支出情况。",
+    "注：1.采购组织形式为：集中采购、部门集中采购和分散采购。",
+    "注：本套报表金额单位转换时可能存在尾数误差。",
+    "注：本部门无下属单位。",
+    "注：本表数据因四舍五入无法相加一致。",
+])
+def test_ordinary_notes_do_not_say_empty(note):
+    from pipeline import templates
+    assert not templates.load().pattern("empty_table_note").search(note)
+
+
+def test_only_notes_right_below_a_table_are_its_own(tmp_path):
+    # the narrative after the tables says 无…支出 too: it is not the table's note
+    text = ("2024年政府性基金预算支出表\n单位：万元\n" + FUND_GRID +
+            "注：本单位无政府性基金预算支出。\n2.本表金额单位为万元。\n"
+            "第三部分 情况说明\n本单位2024年度没有使用国有资本经营预算拨款安排的支出。\n")
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert table.notes == ["注:本单位无政府性基金预算支出。", "2.本表金额单位为万元。"]
+
+
+def test_note_printed_inside_an_empty_grid_is_the_tables_note(tmp_path):
+    text = "2024年政府性基金预算支出表\n单位：万元\n" + FUND_GRID + "此表为空\t\t\n"
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert table.notes == ["此表为空"]

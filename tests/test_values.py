@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.values import (AmountError, clean, format_decimal, join_code, parse_amount,
+from pipeline.values import (AmountError, clean, digits, format_decimal, join_code, parse_amount,
                              parse_indicator_value, split_numbering, to_yuan)
 
 
@@ -68,3 +68,22 @@ def test_list_numbering():
 ])
 def test_indicator_values(text, parsed):
     assert parse_indicator_value(text) == parsed
+
+
+@pytest.mark.parametrize("parts, code", [
+    (["301 2"], "30102"),  # 类 301 and 款 2 printed apart in one cell: 款 is 2 digits
+    (["301", "2"], "30102"),  # 款 printed without its leading zero in its own column
+    (["201 3 1"], "2010301"),
+    (["201", "3", "1"], "2010301"),
+    (["301 02"], "30102"),
+    (["3010 2"], "30102"),  # a wrapped cell, not 类/款 groups: joined as printed
+    (["2040 501"], "2040501"),
+])
+def test_split_kuan_is_zero_padded(parts, code):
+    assert join_code(parts) == code
+
+
+def test_digits_of_code_cells():
+    assert digits("301 2") == "30102"
+    assert digits("0450 01") == "045001"  # not a 类 group: a wrapped code
+    assert digits("行政运行") == ""
