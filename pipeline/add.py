@@ -263,9 +263,12 @@ def read_cover(lines: list[str]) -> Cover:
                 parts[j] = part + parts[j]
                 parts[i] = ""
     parts = [p for p in parts if p]
-    last = max((i for i, p in enumerate(parts) if re.search("预算|决算|公开", p)), default=None)
-    if last is None:
+    # the title runs to the line where its last 预算/决算/公开 ends (a word may wrap: 部门预 / 算)
+    words = list(re.finditer("预算|决算|公开", "".join(parts)))
+    if not words:
         return cover
+    ends = [sum(len(p) for p in parts[:i + 1]) for i in range(len(parts))]
+    last = next(i for i, end in enumerate(ends) if end >= words[-1].end())
     title = "".join(parts[:last + 1])
     m = re.search(r"^(.*(?:预算|决算)(?:信息)?(?:公开)?)[(（]([^()（）]+)[)）]$", title)
     if m and not re.fullmatch("汇总|本级", m.group(2)):  # 上海市普陀区2026年区级部门预算（上海市普陀区司法局）
