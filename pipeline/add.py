@@ -359,9 +359,11 @@ def guess_metadata(extraction: Extraction) -> Guess:
                          if (m := re.search(r"(?:预算主管部门|预算单位|部门名称|部门)[:：]\s*(\S+?)"
                                             r"(?:\s|单位[:：]|$)", t))), None)
         departments = Counter(extraction.department_names)
+        if not explicit and len(departments) == 1:  # one name over every table
+            explicit = next(iter(departments))
         if explicit:
             department = Value(explicit, note="as printed over the tables (部门：)")
-        elif departments:
+        elif departments:  # several names (a department and its units): the most frequent
             department = Value(departments.most_common(1)[0][0], guessed=True,
                                note="guessed from the tables' unit names")
         else:

@@ -208,3 +208,22 @@ def test_add_refuses_an_id_taken_by_another_document(tmp_path):
     add_document(XUCHANG, tmp_path, "taken")
     with pytest.raises(SourceError, match="taken: already exists; choose another --id"):
         add_document(XINXIANG, tmp_path, "taken")
+
+
+def test_a_department_named_differently_over_the_tables_is_a_guess():
+    from pathlib import Path
+
+    from pipeline.add import guess_metadata
+    from pipeline.extract import Extraction
+    from pipeline.model import Document, Page, TextBlock
+    document = Document(Path("tables.pdf"), "pdf", [Page(1, [
+        TextBlock("一、2025年部门收支总体情况表", 1), TextBlock("单位：万元", 1)])])
+    several = Extraction("x", document, department_names=["烟台市民政局", "烟台市民政局", "烟台市救助站"])
+    guess = guess_metadata(several)
+    assert guess.title.value is None  # a table's title is no document title
+    assert (guess.department.value, guess.department.guessed) == ("烟台市民政局", True)
+    assert (guess.division_code.value, guess.division_code.guessed) == ("370600", True)
+    assert (guess.fiscal_year.value, guess.fiscal_year.guessed) == (2025, True)
+    one = guess_metadata(Extraction("x", document, department_names=["烟台市民政局"] * 3))
+    assert (one.department.value, one.department.guessed) == ("烟台市民政局", False)
+    assert (one.division_code.value, one.division_code.guessed) == ("370600", False)
