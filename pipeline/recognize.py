@@ -247,7 +247,19 @@ def _same_header(a: list[str], b: list[str]) -> bool:
 
 def _append(table: Table, grid: Grid) -> None:
     """Continue `table` with `grid` (a page break): drop a repeated header, join a cell split
-    over the break into the row above it, and keep every merged cell of both grids."""
+    over the break into the row above it, and keep every merged cell of both grids.
+
+    A page that ends on the first rows of a header (no body yet) is finished by the next
+    page: the header is counted again over both parts, and the first part's cells, read
+    with fewer columns than the table has (a merged 收入 | 支出 over two columns each), are
+    widened to cover the columns of the next part."""
+    header_only = table.n_header == table.grid.n_rows
+    old = table.grid
+    if header_only and old.n_cols < grid.n_cols and grid.n_cols % old.n_cols == 0:
+        m = grid.n_cols // old.n_cols
+        table.grid = Grid([Cell(c.row, c.col * m, c.text, c.rowspan, c.colspan * m)
+                           for c in old.cells], old.n_rows, grid.n_cols, old.page,
+                          old.row_pages, old.line)
     head = table.header_rows()
     rows = grid.rows()
     skip = 0
@@ -278,6 +290,8 @@ def _append(table: Table, grid: Grid) -> None:
     table.grid = Grid(cells, old.n_rows + grid.n_rows - skip, max(old.n_cols, grid.n_cols),
                       old.page, [old.page_of_row(i) for i in range(old.n_rows)] + pages, old.line)
     table.parts += 1
+    if header_only:
+        table.n_header = count_header_rows(table.grid)
 
 
 def _is_split_remainder(row: list[str], above: list[str]) -> bool:
@@ -358,7 +372,10 @@ def _title_row(row: list[str]) -> str | None:
     filled = [clean(x) for x in row if clean(x)]
     if len(filled) != 1 or len(filled[0]) > MAX_TITLE_LENGTH:
         return None
-    return filled[0] if templates.load().kind_for_title(filled[0]) is not None else None
+    tpl = templates.load()
+    if not tpl.normalize_title(filled[0]).endswith("表"):  # a title, not a name ending 预算
+        return None
+    return filled[0] if tpl.kind_for_title(filled[0]) is not None else None
 
 
 def _sub_grid(grid: Grid, start: int, end: int) -> Grid:

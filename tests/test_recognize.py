@@ -289,3 +289,15 @@ def test_note_printed_inside_an_empty_grid_is_the_tables_note(tmp_path):
     text = "2024年政府性基金预算支出表\n单位：万元\n" + FUND_GRID + "此表为空\t\t\n"
     (table,) = recognize(read_transcript(write(tmp_path, text))).tables
     assert table.notes == ["此表为空"]
+
+
+def test_header_begun_at_the_foot_of_a_page_is_finished_on_the_next(tmp_path):
+    # the first page holds only 收入 | 支出, read with two columns; the next page the rest
+    text = ("2018年财政拨款收支预算总表\n单位：万元\n收入\t支出\n\n"
+            "项目名称\t金额\t支出用途\t\n\t\t项目名称\t金额\n"
+            "一、一般公共预算\t33,172.15\t一、基本支出\t18,570.82\n"
+            "收入合计\t33,172.15\t支出合计\t33,172.15\n")
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert (table.parts, table.n_header) == (2, 3)
+    assert header_paths(table.grid, table.n_header) == [
+        ["收入", "项目名称"], ["收入", "金额"], ["支出", "支出用途", "项目名称"], ["支出", "金额"]]
