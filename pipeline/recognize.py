@@ -312,7 +312,7 @@ def _is_code(text: str) -> bool:
 def _is_wrapped_remainder(rows: list[list[str]], i: int, first_body: int) -> bool:
     """Row i holds only the end of text cells of the row above, wrapped onto a line of its
     own: nothing but text (no amount, no code, no list numbering, no total, none or note
-    label), each piece under a text cell of the row above, which is a data row. And the
+    label; '万以下)' is text), each piece under a text cell of the row above, a data row. And the
     table says a line never comes without figures: the row above has a code and this row
     has none, or (a table without codes) every other body row has figures."""
     row, above = rows[i], rows[i - 1]
@@ -322,7 +322,7 @@ def _is_wrapped_remainder(rows: list[list[str]], i: int, first_body: int) -> boo
     tpl = templates.load()
     for c in filled:
         t = clean(row[c])
-        if looks_like_data(t) or re.search(r"\d", t) or split_numbering(t)[0] \
+        if looks_like_data(t) or _is_code(t) or split_numbering(t)[0] \
                 or tpl.pattern("total_labels").match(label(t)) \
                 or tpl.pattern("none_labels").match(label(t)) or _is_note(t):
             return False
