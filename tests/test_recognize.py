@@ -301,3 +301,11 @@ def test_header_begun_at_the_foot_of_a_page_is_finished_on_the_next(tmp_path):
     assert (table.parts, table.n_header) == (2, 3)
     assert header_paths(table.grid, table.n_header) == [
         ["收入", "项目名称"], ["收入", "金额"], ["支出", "支出用途", "项目名称"], ["支出", "金额"]]
+
+
+def test_kuan_printed_without_its_leading_zero(tmp_path):
+    # as 上海 万里街道 2024 prints 301 | 2 津贴补贴: the code is 30102, not 3012
+    text = ("2024年一般公共预算基本支出表\n单位：万元\n" + BASIC_HEAD +
+            "301\t\t工资福利支出\t3.00\t3.00\t\n301\t2\t津贴补贴\t3.00\t3.00\t\n")
+    rows = extract_document(write(tmp_path, text), "t").rows["basic_expenditure_by_economic"]
+    assert [r["department_economic_code"] for r in rows] == ["301", "30102"]
