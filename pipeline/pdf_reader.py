@@ -436,11 +436,14 @@ def _page_items(chars: list[dict], h_rules: list[_Seg], v_rules: list[_Seg], num
         rest = [c for c in rest if not lattice.holds(c)]
         _split_bands(lattice, inside)
         placed.append((lattice.ys[0], _grid(lattice, inside, number)))
+    ends_page = bool(lattices) and all(_centre(c)[1] < lattices[-1].ys[-1] for c in rest)
+    for top, grid, used in _text_tables(rest, number):
+        placed.append((top, grid))
+        rest = [c for c in rest if id(c) not in used]
     for line in _lines(rest):
         text = _line_text(line, field_gap=FIELD_GAP)
         placed.append((min(c["top"] for c in line), TextBlock(text, page=number)))
     placed.sort(key=lambda item: item[0])
-    ends_page = bool(lattices) and all(_centre(c)[1] < lattices[-1].ys[-1] for c in rest)
     return [item for _, item in placed], lattices[-1] if ends_page else None
 
 
@@ -536,6 +539,294 @@ def _gaps_between(lines: list[list[dict]]) -> list[float]:
     """The midpoints of the gaps between consecutive lines."""
     return [(max(c["bottom"] for c in a) + min(c["top"] for c in b)) / 2
             for a, b in zip(lines, lines[1:])]
+
+
+# ---------------------------------------------------------------- tables drawn without rules
+
+
+COLUMN_GAP = 1.0  # em: in a table drawn without rules, a wider gap on a line parts two columns
+HEADER_LINES = 8  # at most this many text lines above an unruled body are its header
+SIZE_CHANGE = 0.15  # a line set this much larger or smaller is not part of the table
+PROSE_WIDTH = 0.5  # a run of text wider than this share of the page's text is prose
+_AMOUNT = re.compile(r"^[-−]?(\d{1,3}(,\d{3})+(\.\d+)?|\d+\.\d+)$")
+_LABEL_LINE = re.compile(r"[:：]")
+
+
+@dataclass
+class _Piece:
+    """Chars of one line with no column gap between them: one cell's text on that line."""
+
+    chars: list[dict]
+
+    @property
+    def x0(self) -> float:
+        return min(c["x0"] for c in self.chars)
+
+    @property
+    def x1(self) -> float:
+        return max(c["x1"] for c in self.chars)
+
+    @property
+    def top(self) -> float:
+        return min(c["top"] for c in self.chars)
+
+    @property
+    def bottom(self) -> float:
+        return max(c["bottom"] for c in self.chars)
+
+    @property
+    def text(self) -> str:
+        return _line_text(self.chars)
+
+    def is_amount(self) -> bool:
+        return bool(_AMOUNT.match(self.text))
+
+
+def _pieces(line: list[dict], gap: float = COLUMN_GAP) -> list[_Piece]:
+    """Split a visual line where its chars are set more than `gap` ems apart."""
+    runs = [[line[0]]]
+    for a, b in zip(line, line[1:]):
+        if b["x0"] - a["x1"] > gap * max(a["size"], b["size"]):
+            runs.append([b])
+        else:
+            runs[-1].append(b)
+    return [_Piece(run) for run in runs]
+
+
+def _size(line: list[dict]) -> float:
+    return max(c["size"] for c in line)
+
+
+def _text_tables(chars: list[dict], number: int) -> list[tuple[float, Grid, set[int]]]:
+    """Tables printed without any ruling line, found from the alignment of their text.
+
+    A body is a run of lines, each within BODY_GAP ems of the next, whose rows hold an
+    amount (decimals or thousands separators) standing apart from the rest of the line by a
+    column gap, in a column that lines up (same right edge) on two or more rows, or three
+    such amounts on one row. Prose never has amounts set apart in columns, and a line of
+    prose (one piece running over most of the width) ends the run. Columns part where no
+    line of the body has text; the lines right above the body, set in the same size and not
+    a `label：value` line (编制单位：…, 单位：万元), are its header. Returns each table's top,
+    its grid and the ids of the chars it used.
+    """
+    lines = _lines(chars)
+    if not lines:
+        return []
+    pieces = [_pieces(line) for line in lines]
+    width = max(c["x1"] for c in chars) - min(c["x0"] for c in chars)
+    prose = [any(x.x1 - x.x0 > PROSE_WIDTH * width for x in p) for p in pieces]
+    body = [len(p) >= 2 and any(x.is_amount() for x in p) and not wide
+            for p, wide in zip(pieces, prose)]
+    found = []
+    i = 0
+    while i < len(lines):
+        if not body[i]:
+            i += 1
+            continue
+        last = _body_end(lines, body, prose, i)
+        rows = [k for k in range(i, last + 1) if body[k]]
+        if not _aligned(rows, pieces):
+            i += 1
+            continue
+        head = _header_start(lines, pieces, prose, i, last)
+        grid = _text_grid(lines[head:i], lines[i:last + 1], pieces[i:last + 1], number)
+        if grid is not None:
+            used = {id(c) for line in lines[head:last + 1] for c in line}
+            found.append((min(c["top"] for c in lines[head]), grid, used))
+        i = last + 1
+    return found
+
+
+def _body_end(lines: list, body: list[bool], prose: list[bool], first: int) -> int:
+    """The last body line of the run of table lines starting at line `first`: lines
+    within BODY_GAP ems of each other, in one size, up to a line of prose."""
+    last = first
+    size = _size(lines[first])
+    for k in range(first + 1, len(lines)):
+        gap = min(c["top"] for c in lines[k]) - max(c["bottom"] for c in lines[k - 1])
+        if gap > BODY_GAP * size or abs(_size(lines[k]) - size) > SIZE_CHANGE * size \
+                or prose[k]:
+            break
+        if body[k]:
+            last = k
+    return last
+
+
+def _aligned(rows: list[int], pieces: list) -> bool:
+    """Amounts right-aligned in one column on three rows, or on two rows of two amounts
+    each; or one row of three amounts."""
+    counts = {k: sum(p.is_amount() for p in pieces[k]) for k in rows}
+    if any(n >= 3 for n in counts.values()) and len(rows) == 1:
+        return True
+    edges = sorted((p.x1, k) for k in rows for p in pieces[k] if p.is_amount())
+    for group in _clusters(edges, key=lambda e: e[0]):
+        found = {k for _, k in group}
+        if len(found) >= 3 or (len(found) == 2 and all(counts[k] >= 2 for k in found)):
+            return True
+    return False
+
+
+def _header_start(lines: list, pieces: list, prose: list[bool], first: int, last: int) -> int:
+    """The first header line above body line `first` (`first` itself if none)."""
+    left = min(p.x0 for k in range(first, last + 1) for p in pieces[k])
+    right = max(p.x1 for k in range(first, last + 1) for p in pieces[k])
+    size = _size(lines[first])
+    head = first
+    for k in range(first - 1, max(-1, first - 1 - HEADER_LINES), -1):
+        line = lines[k]
+        gap = min(c["top"] for c in lines[k + 1]) - max(c["bottom"] for c in line)
+        row = _pieces(line)
+        centred = len(row) == 1 and abs((row[0].x0 + row[0].x1 - left - right) / 2) < 2 * size
+        if (prose[k] or gap > BODY_GAP * size or abs(_size(line) - size) > SIZE_CHANGE * size
+                or any(p.is_amount() for p in row) or _LABEL_LINE.search(row[0].text)
+                or row[0].x0 < left - 2 * size or row[-1].x1 > right + 2 * size or centred):
+            break
+        head = k
+    return head
+
+
+def _column_edges(pieces: list[list[_Piece]]) -> list[float]:
+    """Column edges: the outer extent and the middle of each gap no line has text in."""
+    spans = sorted((p.x0, p.x1) for row in pieces for p in row)
+    edges = [spans[0][0] - 1]
+    reach = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 > reach:
+            edges.append((reach + x0) / 2)
+        reach = max(reach, x1)
+    return edges + [reach + 1]
+
+
+def _text_grid(head: list[list[dict]], body: list[list[dict]], pieces: list[list[_Piece]],
+               number: int) -> Grid | None:
+    """The grid of an unruled table: header cells from their pieces, body from a lattice
+    with text rows."""
+    xs = _column_edges(pieces)
+    if len(xs) < 3:
+        return None
+    head_pieces = [p for line in head for p in _pieces(line)]
+    xs[0] = min([xs[0]] + [p.x0 - 1 for p in head_pieces])
+    xs[-1] = max([xs[-1]] + [p.x1 + 1 for p in head_pieces])
+    body_chars = [c for line in body for c in line]
+    top = min(c["top"] for c in body_chars) - 1
+    bottom = max(c["bottom"] for c in body_chars) + 1
+    lattice = _Lattice(xs, [top, bottom], [], [], {top, bottom})
+    _split_bands(lattice, body_chars)
+    grid = _grid(lattice, body_chars, number)
+    header, n_header = _header_cells(head_pieces, xs)
+    cells = header + [Cell(c.row + n_header, c.col, c.text, c.rowspan, c.colspan)
+                      for c in grid.cells]
+    n_rows = grid.n_rows + n_header
+    return Grid(cells, n_rows, grid.n_cols, page=number, row_pages=[number] * n_rows)
+
+
+def _header_cells(pieces: list[_Piece], xs: list[float]) -> tuple[list[Cell], int]:
+    """Header cells over columns `xs`, and how many header rows they fill.
+
+    A label whose text lies over two or more columns is a merged label over them (本年收入
+    over 小计, 一般公共预算, …), one header row per height such labels are set at; the
+    other labels of a column, wrapped lines joined, fill the rest of the column below the
+    lowest label over it.
+    """
+    n_cols = len(xs) - 1
+    if not pieces:
+        return [], 0
+
+    def column(x: float) -> int:
+        return min(max(bisect_right(xs, x) - 1, 0), n_cols - 1)
+
+    def columns(piece: _Piece) -> range:
+        """A label with labels under it stands over the columns its text lies over; one
+        without (the lowest level) stands over the column of its middle."""
+        tol = 0.2 * _size(piece.chars)
+        if any(q.top >= piece.bottom - tol and q.x0 < piece.x1 and piece.x0 < q.x1
+               for q in pieces):
+            found = [column(_centre(c)[0]) for c in piece.chars]
+            return range(min(found), max(found) + 1)
+        middle = column((piece.x0 + piece.x1) / 2)
+        return range(middle, middle + 1)
+
+    placed = [(piece, columns(piece)) for piece in sorted(pieces, key=lambda p: (p.top, p.x0))]
+    placed = [(piece, _spread(piece, cols, placed, xs)) for piece, cols in placed]
+    groups: list[tuple[_Piece, range]] = []
+    leaves: dict[int, list[dict]] = {}
+    for piece, cols in placed:
+        if len(cols) < 2:
+            leaves.setdefault(cols.start, []).extend(piece.chars)
+            continue
+        above = next((g for g in reversed(groups) if g[1] == cols), None)
+        if above and piece.top - above[0].bottom < 0.5 * _size(piece.chars):
+            above[0].chars.extend(piece.chars)  # the label wraps onto a second line
+        else:
+            groups.append((piece, cols))
+    levels = _clusters(sorted(groups, key=lambda g: g[0].top), key=lambda g: g[0].top)
+    n_header = len(levels) + 1
+    cells = []
+    taken: set[tuple[int, int]] = set()
+    lowest = [-1] * n_cols
+    for level, group in enumerate(levels):
+        for piece, cols in group:
+            if any((level, k) in taken for k in cols):  # overlaps a label beside it
+                leaves.setdefault(cols.start, []).extend(piece.chars)
+                continue
+            cells.append(Cell(level, cols.start, _cell_text(piece.chars), colspan=len(cols)))
+            taken.update((level, k) for k in cols)
+            for k in cols:
+                lowest[k] = level
+    for k in range(n_cols):
+        row = lowest[k] + 1
+        cells.append(Cell(row, k, _cell_text(leaves.get(k, [])), rowspan=n_header - row))
+        taken.update((r, k) for r in range(row, n_header))
+        cells.extend(Cell(r, k, "") for r in range(row) if (r, k) not in taken)
+    cells.sort(key=lambda cell: (cell.row, cell.col))
+    return cells, n_header
+
+
+def _spread(piece: _Piece, cols: range, placed: list[tuple[_Piece, range]],
+            xs: list[float]) -> range:
+    """The columns a header label stands over.
+
+    Its text may lie within one of them (a short label centred over three columns): it
+    spreads to the columns beside it whose labels all sit below it, starting on the line the
+    labels under it start, as long as it stays centred over them.
+    """
+    size = _size(piece.chars)
+    tol = 0.2 * size
+    n_cols = len(xs) - 1
+
+    def labels(k: int) -> list[_Piece]:
+        return [p for p, c in placed if c.start <= k < c.stop and p is not piece]
+
+    under = [p for k in cols for p in labels(k) if p.top >= piece.bottom - tol]
+    if not under:
+        return cols
+    start = min(p.top for p in under)
+
+    def beside(k: int) -> bool:
+        found = labels(k) if 0 <= k < n_cols else []
+        return bool(found) and all(p.top >= piece.bottom - tol for p in found) \
+            and abs(min(p.top for p in found) - start) <= 0.5 * size
+
+    left = 0
+    while beside(cols.start - left - 1):
+        left += 1
+    right = 0
+    while beside(cols.stop + right):
+        right += 1
+    middle = (piece.x0 + piece.x1) / 2
+    best = cols
+    for a in range(left + 1):
+        for b in range(right + 1):
+            span = range(cols.start - a, cols.stop + b)
+            if len(span) < 2 or len(span) <= len(best):
+                continue
+            sub = [p for k in span for p in labels(k) if p.top >= piece.bottom - tol]
+            centres = [(min(p.x0 for p in sub) + max(p.x1 for p in sub)) / 2,
+                       (xs[span.start] + xs[span.stop]) / 2]
+            room = max(size, 0.1 * (xs[span.stop] - xs[span.start]))
+            if any(abs(c - middle) <= room for c in centres):
+                best = span
+    return best
 
 
 # ---------------------------------------------------------------- cells

@@ -9,6 +9,7 @@ from PIL import Image
 from pipeline.errors import ReadError
 from pipeline.model import Cell, Grid, TextBlock
 from pipeline.pdf_reader import read_pdf
+from pipeline.recognize import header_paths, recognize
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
 SH_PDF = SOURCES / "sh-putuo-sifaju-2026-budget" / "document.pdf"
@@ -273,6 +274,7 @@ def v_rules(xs, top=58, bottom=138):
                  id="column rules only in header"),
     pytest.param(h_rules(ROWS[:2]) + v_rules(COLUMNS, 58, 78), id="only header ruled"),
     pytest.param(h_rules([58, 78, 138]) + v_rules(COLUMNS), id="no row rules in body"),
+    pytest.param([], id="no rules at all"),
 ])
 def test_missing_rules_fall_back_to_text_alignment(tmp_path, rules):
     items = read_drawn(tmp_path, HEADER + BODY + AROUND, rules)
@@ -280,6 +282,27 @@ def test_missing_rules_fall_back_to_text_alignment(tmp_path, rules):
     assert items[0].text == "Table 1 Expenditure"
     assert items[1].rows() == EXPECTED
     assert items[2].text == "Note: none"
+
+
+def filled_bars(rules: list, height: int = 300, thick: float = 0.75) -> str:
+    """Rules drawn as thin filled polygons, the way Guangzhou's PDFs draw every table rule."""
+    ops = []
+    for x0, t0, x1, t1 in rules:
+        if t0 == t1:
+            x0, y0, x1, y1 = x0, height - t0 - thick / 2, x1, height - t0 + thick / 2
+        else:
+            x0, y0, x1, y1 = x0 - thick / 2, height - t1, x0 + thick / 2, height - t0
+        ops.append(f"{x0} {y0} m {x1} {y0} l {x1} {y1} l {x0} {y1} l {x0} {y0} l h f")
+    return "\n".join(ops)
+
+
+def test_rules_drawn_as_thin_filled_polygons(tmp_path):
+    path = tmp_path / "filled.pdf"
+    raw = filled_bars(h_rules(ROWS) + v_rules(COLUMNS))
+    path.write_bytes(pdf_bytes([(HEADER + BODY + AROUND, [], raw)]))
+    items = read_pdf(path).pages[0].items
+    assert [type(i).__name__ for i in items] == ["TextBlock", "Grid", "TextBlock"]
+    assert items[1].rows() == EXPECTED
 
 
 def test_merged_header_and_wrapped_latin_text(tmp_path):
@@ -314,6 +337,129 @@ def test_a_lone_box_is_not_a_table(tmp_path):
     items = read_drawn(tmp_path, [(60, 62, "Framed remark")],
                        h_rules([58, 78], 50, 350) + v_rules([50, 350], 58, 78))
     assert items == [TextBlock("Framed remark", page=1)]
+
+
+# ---------------------------------------------------------------- tables drawn without rules
+
+UNRULED = Path(__file__).parent / "fixtures" / "unruled-table.pdf"
+
+
+def draw_unruled(path: Path) -> None:
+    """tests/fixtures/unruled-table.pdf: a 收入总体情况表 printed without any rule, the way
+    Excel prints a sheet without borders: title, unit line, a two-level header (本年收入
+    centred over three columns, 上年结转结余 wrapped), amounts right-aligned, a note."""
+    import pdfgen
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+    if pdfgen.FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(pdfgen.FONT, str(pdfgen.FONT_FILE), subfontIndex=0))
+    height = 300
+    canvas = Canvas(str(path), pagesize=(595, height), invariant=1)
+
+    def text(x, top, s, size=9, align="left"):
+        canvas.setFont(pdfgen.FONT, size)
+        draw = {"left": canvas.drawString, "right": canvas.drawRightString,
+                "centre": canvas.drawCentredString}[align]
+        draw(x, height - top, s)
+
+    text(297, 40, "收入总体情况表", 14, "centre")
+    text(40, 62, "单位名称：示例局")
+    text(555, 62, "单位：万元", align="right")
+    for x, top, label in [(100, 92, "单位名称"), (200, 92, "合计"), (360, 82, "本年收入"),
+                          (280, 100, "小计"), (360, 100, "一般公共预算"),
+                          (440, 100, "政府性基金"), (520, 87, "上年结转"), (520, 98, "结余")]:
+        text(x, top, label, align="centre")
+    top = 122
+    for row in UNRULED_BODY:
+        text(40, top, row[0])
+        for x, amount in zip((236, 316, 396, 476, 556), row[1:]):
+            text(x, top, amount, align="right")
+        top += 16
+    text(40, top + 4, "注：本表为示例。")
+    canvas.showPage()
+    canvas.save()
+
+
+UNRULED_BODY = [["合计", "9,616.338314", "9,412.58", "9,400.00", "12.58", "203.76"],
+                ["示例局本级", "8,000.00", "7,900.00", "7,900.00", "0.00", "100.00"],
+                ["示例局执法保障中心", "1,616.34", "1,512.58", "1,500.00", "12.58", "103.76"]]
+
+
+def test_unruled_table_read_from_text_alignment():
+    items = read_pdf(UNRULED).pages[0].items
+    assert [type(i).__name__ for i in items] == ["TextBlock", "TextBlock", "Grid", "TextBlock"]
+    assert [items[0].text, items[1].text, items[3].text] == [
+        "收入总体情况表", "单位名称：示例局 单位：万元", "注：本表为示例。"]
+    grid = items[2]
+    assert (grid.n_rows, grid.n_cols) == (5, 6)
+    assert grid.rows()[2:] == UNRULED_BODY
+    assert grid.rows()[1][2:5] == ["小计", "一般公共预算", "政府性基金"]
+    assert [c for c in grid.cells if c.rowspan > 1 or c.colspan > 1] == [
+        Cell(0, 0, "单位名称", rowspan=2), Cell(0, 1, "合计", rowspan=2),
+        Cell(0, 2, "本年收入", colspan=3), Cell(0, 5, "上年结转结余", rowspan=2)]
+
+
+def test_unruled_table_is_recognized_with_its_header_paths():
+    (table,) = recognize(read_pdf(UNRULED)).tables
+    assert (table.kind.id, table.unit, table.n_header) == ("income_by_source", "万元", 2)
+    assert header_paths(table.grid, table.n_header) == [
+        ["单位名称"], ["合计"], ["本年收入", "小计"], ["本年收入", "一般公共预算"],
+        ["本年收入", "政府性基金"], ["上年结转结余"]]
+
+
+def test_unruled_fixture_is_up_to_date(tmp_path):
+    import pdfgen
+    if not pdfgen.same_tools():
+        pytest.skip("needs the reportlab and font the fixture was made with")
+    draw_unruled(tmp_path / "unruled.pdf")
+    assert (tmp_path / "unruled.pdf").read_bytes() == UNRULED.read_bytes()
+
+
+def test_justified_prose_with_amounts_at_the_margin_is_not_a_table(tmp_path):
+    words = []
+    for top, amount in [(60, "2,570.71"), (75, "950.05"), (90, "419.35"), (105, "3.97")]:
+        words += [(50, top, "and the spending on these services in the year was"),
+                  (350 - 5.56 * len(amount), top, amount)]
+    words += [(50, 120, "ten thousand yuan, as the tables show in full.")]
+    items = read_drawn(tmp_path, words, [])
+    assert {type(i).__name__ for i in items} == {"TextBlock"}
+
+
+def test_table_of_contents_is_not_a_table(tmp_path):
+    words = [(50, 60 + 15 * i, f"{i + 1}. Table {i + 1}") for i in range(5)]
+    words += [(340, 60 + 15 * i, str(3 + i)) for i in range(5)]
+    items = read_drawn(tmp_path, words, [])
+    assert {type(i).__name__ for i in items} == {"TextBlock"}
+
+
+# ---------------------------------------------------------------- a real Guangzhou disclosure
+
+GZ_XINFANG_SHA256 = "58417d10a0e4fbf56917301e6f5b74793426d67e6e05c5b6a4fbb159c57602b7"
+
+
+def source_pdf(sha256: str) -> Path:
+    """The PDF in sources/ with this content (its folder's name is not fixed yet)."""
+    for meta in sorted(SOURCES.glob("*/source.yml")):
+        if f"sha256: {sha256}" in meta.read_text(encoding="utf-8"):
+            return meta.parent / "document.pdf"
+    pytest.skip("广州市信访局 2026 (gd-guangzhou-01) is not in sources/")
+
+
+def test_gz_rules_drawn_as_filled_polygons_give_the_tables():
+    """广州市信访局 2026 部门预算: every rule a thin filled polygon; amounts read off the page
+    images."""
+    doc = read_pdf(source_pdf(GZ_XINFANG_SHA256))
+    (summary_end,) = grids(doc, 6)
+    assert summary_end.rows()[-1] == ["收入总计", "3,944.08", "支出总计", "3,944.08"]
+    (income,) = grids(doc, 7)
+    assert texts(doc, 7)[:3] == ["表2", "收入总体情况表", "单位名称：广州市信访局 单位：万元"]
+    assert cell(income, "财政拨款收入") == Cell(0, 2, "财政拨款收入", colspan=3)
+    assert income.rows()[1][2:5] == ["一般公共预算", "政府性基金预算", "国有资本经营预算"]
+    assert income.rows()[2] == ["合计", "3,944.08", "3,944.08"] + ["0.00"] * 10
+    (expenditure,) = grids(doc, 8)
+    assert expenditure.rows()[5] == ["2014001", "行政运行", "1,859.41", "1,831.41", "28.00",
+                                     "0.00", "0.00", "0.00"]
 
 
 # ---------------------------------------------------------------- files that cannot be read
