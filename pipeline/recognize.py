@@ -272,7 +272,8 @@ def _append(table: Table, grid: Grid) -> None:
     old = table.grid
     cells = list(old.cells)
     if skip < len(rows) and old.n_rows and table.kind.layout in ("lines", "summary") \
-            and _is_split_remainder(rows[skip], old.rows()[-1]):
+            and _is_split_remainder(rows[skip], old.rows()[-1],
+                                    rows[skip + 1] if skip + 1 < len(rows) else None):
         owner = old.span_owner()
         last = old.n_rows - 1
         for col, text in enumerate(rows[skip]):
@@ -294,14 +295,31 @@ def _append(table: Table, grid: Grid) -> None:
         table.n_header = count_header_rows(table.grid)
 
 
-def _is_split_remainder(row: list[str], above: list[str]) -> bool:
+def _is_split_remainder(row: list[str], above: list[str], below: list[str] | None = None) -> bool:
     """The first row after a break holds only the end of a wrapped text cell of the row
-    above: no number, no code, no list numbering, and the row above is a data row."""
+    above: no number, no code, no list numbering; and the row above is a data row, or the
+    piece sits in a numbered list between two numbered lines (十七、国土海洋气象等支 / 出 /
+    十八、住房保障支出: a zero line may wrap too)."""
     filled = [c for c in row if clean(c)]
-    if len(filled) != 1 or looks_numeric(filled[0]) or not is_body_row(above):
+    if len(filled) != 1 or looks_numeric(filled[0]):
         return False
-    return not re.match(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d)",
-                        clean(filled[0]))
+    if re.match(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d)",
+                clean(filled[0])):
+        return False
+    c = next(k for k, x in enumerate(row) if clean(x))
+    return is_body_row(above) or _within_numbered_list(row, c, above, below)
+
+
+def _within_numbered_list(row: list[str], c: int, above: list[str],
+                          below: list[str] | None) -> bool:
+    """Cell c of `row` is an unnumbered piece between two lines numbered at the same level
+    (一、… / piece / 二、…): it continues the line above, it is not a line of the list."""
+    t = clean(row[c])
+    if re.search(r"(合计|小计|总计)$", label(t)) or split_numbering(t)[0]:
+        return False
+    def level(r):
+        return split_numbering(r[c])[0] if r is not None and c < len(r) and clean(r[c]) else 0
+    return level(above) in (1, 2, 3) and level(above) == level(below)
 
 
 def _is_code(text: str) -> bool:
@@ -309,15 +327,23 @@ def _is_code(text: str) -> bool:
     return t.isdigit() and len(t) >= 3
 
 
-def _is_wrapped_remainder(rows: list[list[str]], i: int, first_body: int) -> bool:
+def _is_wrapped_remainder(rows: list[list[str]], i: int, first_body: int,
+                          numbered_only: bool = False) -> bool:
     """Row i holds only the end of text cells of the row above, wrapped onto a line of its
     own: nothing but text (no amount, no code, no list numbering, no total, none or note
     label; '万以下)' is text), each piece under a text cell of the row above, a data row. And the
     table says a line never comes without figures: the row above has a code and this row
-    has none, or (a table without codes) every other body row has figures."""
+    has none, or (a table without codes) every other body row has figures. Or, in any
+    table, the piece sits in a numbered list between two lines numbered alike."""
     row, above = rows[i], rows[i - 1]
     filled = [c for c, x in enumerate(row) if clean(x)]
-    if not filled or not is_body_row(above):
+    below = rows[i + 1] if i + 1 < len(rows) else None
+    if not filled:
+        return False
+    if len(filled) == 1 and not looks_like_data(row[filled[0]]) and not _is_note(row[filled[0]]) \
+            and _within_numbered_list(row, filled[0], above, below):
+        return True
+    if numbered_only or not is_body_row(above):
         return False
     tpl = templates.load()
     for c in filled:
@@ -344,7 +370,7 @@ def _join_wrapped_rows(table: Table) -> None:
     grid = table.grid
     rows = grid.rows()
     drop = [i for i in range(table.n_header + 1, len(rows))
-            if _is_wrapped_remainder(rows, i, table.n_header)]
+            if _is_wrapped_remainder(rows, i, table.n_header, table.kind.layout != "lines")]
     if not drop:
         return
     cells = {(c.row, c.col): c for c in grid.cells}
@@ -483,7 +509,7 @@ def recognize(doc: Document) -> Recognition:
     if previous is not None:
         _collect_notes(previous.notes, blocks)
     for t in tables:
-        if t.kind.layout == "lines":
+        if t.kind.layout in ("lines", "summary"):
             _join_wrapped_rows(t)
         _lift_grid_notes(t)
     for t in tables:  # checked on the whole table: its first part may be a page's last rows

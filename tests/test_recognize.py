@@ -309,3 +309,24 @@ def test_kuan_printed_without_its_leading_zero(tmp_path):
             "301\t\t工资福利支出\t3.00\t3.00\t\n301\t2\t津贴补贴\t3.00\t3.00\t\n")
     rows = extract_document(write(tmp_path, text), "t").rows["basic_expenditure_by_economic"]
     assert [r["department_economic_code"] for r in rows] == ["301", "30102"]
+
+
+def test_zero_line_of_a_numbered_list_split_over_a_page_break(tmp_path):
+    # 十七、国土海洋气象等支 | (page break) | 出, between 十七 and 十八: one line, no figures
+    head = "收入\t\t支出\t\n项目\t金额\t项目\t金额\n"
+    text = ("2018年收支预算总表\n单位：万元\n" + head +
+            "一、一般公共预算\t10.00\t十六、金融支出\t\n\t\t十七、国土海洋气象等支\t\n\n"
+            "\t\t出\t\n\t\t十八、住房保障支出\t10.00\n收入合计\t10.00\t支出合计\t10.00\n")
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert [r[2] for _, r in table.body()] == [
+        "十六、金融支出", "十七、国土海洋气象等支出", "十八、住房保障支出", "支出合计"]
+
+
+def test_wrapped_line_of_a_numbered_list_within_a_page(tmp_path):
+    head = "收入\t\t支出\t\n项目\t金额\t项目\t金额\n"
+    text = ("2018年收支预算总表\n单位：万元\n" + head +
+            "一、一般公共预算\t10.00\t九、医疗卫生与计划生育\t\n\t\t支出\t\n"
+            "\t\t十、节能环保支出\t10.00\n\t\t上年结转\t\n收入合计\t10.00\t支出合计\t10.00\n")
+    (table,) = recognize(read_transcript(write(tmp_path, text))).tables
+    assert [r[2] for _, r in table.body()] == [
+        "九、医疗卫生与计划生育支出", "十、节能环保支出", "上年结转", "支出合计"]
