@@ -270,6 +270,7 @@ def test_empty_table_notes_in_many_wordings(tmp_path, note):
     "注：本套报表金额单位转换时可能存在尾数误差。",
     "注：本部门无下属单位。",
     "注：本表数据因四舍五入无法相加一致。",
+    "注：无。",  # 广州: "no notes", printed under tables with data
 ])
 def test_ordinary_notes_do_not_say_empty(note):
     from pipeline import templates
