@@ -516,9 +516,8 @@ def build_metadata(package_dir: Path, db_path: Path, config: dict,
     licence = (descriptor.get("licenses") or [{}])[0]
     documents = _documents_facts(db_path)
     repo = repository
-    queries = {}
-    for name, query in (config.get("queries") or {}).items():
-        queries[name] = {k: v for k, v in query.items() if k != "example"}
+    queries = _queries_metadata(db_path, config.get("queries") or {}, tables_meta,
+                                config.get("views") or {})
     plugin = {
         "database": database,
         "package_name": descriptor.get("name"), "package_title": descriptor.get("title"),
@@ -530,6 +529,10 @@ def build_metadata(package_dir: Path, db_path: Path, config: dict,
         "queries": [{"name": n, "title": q.get("title", n)} for n, q in queries.items()],
         "views": [{"name": n, "title": v.get("title", n)}
                   for n, v in (config.get("views") or {}).items()],
+        # columns holding yuan, shown with at most 2 decimals wherever they appear
+        "amount_columns": sorted({c for m in list(tables_meta.values()) + list(queries.values())
+                                  for c, unit in (m.get("units") or {}).items()
+                                  if unit == "yuan"}),
         **documents,
     }
     source = "部门预算公开 · the departments' own disclosures, extracted by the project"
@@ -553,6 +556,63 @@ def build_metadata(package_dir: Path, db_path: Path, config: dict,
         meta["source_url"] = repo
         meta["databases"][database]["source_url"] = repo
     return meta
+
+
+def _queries_metadata(db_path: Path, queries: dict, tables_meta: dict, views: dict) -> dict:
+    """The canned queries as Datasette metadata, each with a description of every column it
+    returns (`columns`, shown as the column headers) and its amount columns (`units`):
+    the query's own `columns` in queries.yml, else those of the views and tables it reads,
+    where a column of the same name means the same. The build fails on a column nobody
+    describes."""
+    described: dict[str, str] = {}
+    amounts: set[str] = set()
+    for name in list(views) + [n for n in tables_meta if n not in views]:
+        meta = tables_meta.get(name) or {}
+        if meta.get("hidden"):
+            continue
+        for column, text in (meta.get("columns") or {}).items():
+            described.setdefault(column, text)
+        amounts |= {c for c, unit in (meta.get("units") or {}).items() if unit == "yuan"}
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    register_functions(conn)
+    out, missing = {}, []
+    try:
+        for name, query in queries.items():
+            params = {p: "" for p in re.findall(r":(\w+)", query["sql"])}
+            params.update(query.get("example") or {})
+            columns = [d[0] for d in conn.execute(query["sql"], params).description]
+            own = dict(query.get("columns") or {})
+            amount_columns = set(query.get("amounts") or [])
+            for source in query.get("inherit") or []:
+                if source not in tables_meta:
+                    raise SiteError(f"queries.yml {name}: inherit names no table or view "
+                                    f"{source!r}")
+                for column, text in (tables_meta[source].get("columns") or {}).items():
+                    own.setdefault(column, text)
+                for column, unit in (tables_meta[source].get("units") or {}).items():
+                    if unit == "yuan" and column not in (query.get("columns") or {}):
+                        amount_columns.add(column)
+            meta = {k: v for k, v in query.items()
+                    if k not in ("example", "columns", "amounts", "inherit")}
+            meta["columns"] = {}
+            for column in columns:
+                text = own.get(column) or described.get(column)
+                if text:
+                    text = text.split(" (Part of the primary key")[0]
+                if not text:
+                    missing.append(f"{name}.{column}")
+                meta["columns"][column] = text or ""
+            units = {c: "yuan" for c in columns
+                     if c in amount_columns or (c in amounts and c not in own)}
+            if units:
+                meta["units"] = units
+            out[name] = meta
+    finally:
+        conn.close()
+    if missing:
+        raise SiteError("canned query columns without a description (queries.yml columns): "
+                        + ", ".join(missing))
+    return out
 
 
 def _count(db_path: Path, table: str) -> int:

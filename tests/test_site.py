@@ -844,3 +844,48 @@ def test_charts_overview_shows_the_largest_departments_and_the_rest_as_one_bar(m
     assert 'id="by-city"' not in shenzhen
     empty = many.get("/charts", province="西藏自治区")
     assert empty.status_code == 200 and "No budget figures in this selection" in empty.text
+
+
+# --------------------------------------------------------------------------------------
+# Canned query pages: titles, Chinese column headers, amounts to the fen
+
+
+def test_amounts_show_at_most_two_decimals():
+    plugin = plugin_module()
+    assert plugin.format_yuan(87267272.4399999976) == "87,267,272.44"
+    assert plugin.format_yuan(471725300.0) == "471,725,300"
+    assert plugin.format_yuan(0.1 + 0.2) == "0.30"
+    assert plugin.format_yuan(-15000.0) == "-15,000"
+    assert plugin.format_number(97.62000000001) == "97.62"
+    assert plugin.format_number(115680.5) == "115,680.5"
+
+
+def test_float_noise_never_shows_in_an_amount(client):
+    page = client.get("/budgets", sql="select 87267272.43 + 0.01 as amount, "
+                      "100.1 + 100.2 as total, 97.62 + 1e-12 as share")
+    cells = dict(re.findall(r'<td class="col-(\w+)">([^<]*)</td>', page.text))
+    assert cells == {"amount": "87,267,272.44", "total": "200.30", "share": "97.62"}
+
+
+@pytest.mark.parametrize("name", sorted(site_config()["queries"]))
+def test_canned_query_page_is_titled_and_labelled(client, seed_site, name):
+    query = site_config()["queries"][name]
+    meta = json.loads((seed_site[1] / "metadata.json").read_text(encoding="utf-8"))
+    described = meta["databases"]["budgets"]["queries"][name]["columns"]
+    params = {p: "" for p in re.findall(r":(\w+)", query["sql"])}
+    params.update(query.get("example") or {})
+    text = client.get(f"/budgets/{name}", **params).text
+    assert re.search(r"<title>(.*?)</title>", text, re.S).group(1) == \
+        str(markupsafe.escape(query["title"]))
+    headers = re.findall(r'<th class="col-(\w+)" scope="col" title="([^"]*)"><span '
+                         r'class="col-label">([^<]*)</span>', text)
+    rows = client.rows(f"/budgets/{name}.json", **params)
+    assert [h[0] for h in headers] == list(rows[0])  # every column, described
+    for column, title, label in headers:
+        assert re.search(r"[\u4e00-\u9fff]", label), (column, label)
+        assert str(markupsafe.escape(described[column])) == title
+    amounts = set(meta["plugins"]["budget-site"]["amount_columns"])
+    for column, value in re.findall(r'<td class="col-(\w+)">([^<]*)</td>', text):
+        if column in amounts and value.strip() not in ("", "&nbsp;"):
+            assert re.fullmatch(r"-?\d{1,3}(,\d{3})*(\.\d\d)?", value.strip()), (column, value)
+    assert "Run SQL" not in text

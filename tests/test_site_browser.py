@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def server(tmp_path_factory):
                     raise RuntimeError("the server did not start: " +
                                        (root / "serve.log").read_text())
                 time.sleep(0.2)
-        yield {"base": base, "package": package, "shots": root}
+        yield {"base": base, "package": package, "site": site, "shots": root}
     finally:
         process.terminate()
         try:
@@ -157,7 +158,7 @@ def test_table_page(page, server):
 def test_canned_query_with_a_parameter(page, server):
     visit(page, server["base"] + "/budgets/search_projects")
     page.locator("input[name=q]").fill("热线")
-    page.get_by_role("button", name="Run SQL").click()
+    page.get_by_role("button", name="查询 Search").click()
     page.wait_for_load_state()
     assert "q=%E7%83%AD%E7%BA%BF" in page.url
     rows = page.locator("table.rows-and-columns tbody tr")
@@ -263,4 +264,34 @@ def test_charts_overview(page, server):
     page.locator("#departments svg a").first.click()  # a bar opens its department
     page.wait_for_load_state()
     assert page.locator("h2.department-name").inner_text() == "许昌市政务服务和大数据管理局"
+    assert not page.errors
+
+
+def test_canned_query_pages_read_in_chinese_without_float_noise(page, server):
+    """Every canned query page: titled by the query, Chinese column headers, amounts with
+    at most two decimals."""
+    from pipeline.site import site_config
+    import re
+
+    meta = json.loads((server["site"] / "metadata.json").read_text(encoding="utf-8"))
+    amounts = set(meta["plugins"]["budget-site"]["amount_columns"])
+    for name, query in site_config()["queries"].items():
+        params = {p: "" for p in re.findall(r":(\w+)", query["sql"])}
+        params.update(query.get("example") or {})
+        url = f"{server['base']}/budgets/{name}?" + urllib.parse.urlencode(params)
+        visit(page, url)
+        assert page.title() == query["title"], name
+        labels = page.locator("table.rows-and-columns th .col-label").all_inner_texts()
+        assert labels and all(re.search(r"[\u4e00-\u9fff]", t) for t in labels), (name, labels)
+        columns = [c.replace("col-", "", 1) for c in page.locator(
+            "table.rows-and-columns th").evaluate_all("els => els.map(e => e.className)")]
+        for i, column in enumerate(columns):
+            if column not in amounts:
+                continue
+            for value in page.locator(f"table.rows-and-columns tbody td:nth-child({i + 1})"
+                                      ).all_inner_texts():
+                assert re.fullmatch(r"(-?\d{1,3}(,\d{3})*(\.\d\d)?)?", value.strip()), \
+                    (name, column, value)
+        assert page.get_by_role("button", name="Run SQL").count() == 0
+    page.screenshot(path=str(server["shots"] / "query.png"), full_page=True)
     assert not page.errors

@@ -16,7 +16,8 @@ What it adds:
   characters is found, and one-character terms too. SQL functions: `cjk_match(q)` (the
   query), `cjk_terms(text)` (the index form), and `escape_fts` is replaced by `cjk_match` so
   Datasette's own table search box (?_search=) works on these indexes as well.
-- Amounts shown as people read them: 471725300.0 -> 471,725,300 (HTML only; JSON is raw).
+- Amounts shown as people read them: 471725300.0 -> 471,725,300, and amounts in yuan to the
+  fen at most (87267272.4399999976 -> 87,267,272.44) (HTML only; JSON is raw).
 - /charts: server-rendered SVG charts (no JavaScript, no CDN) of one department's spending
   by function class, basic vs project spending, and 三公 expenses over the years.
 - Template variables for the landing page (live counts from the database).
@@ -27,7 +28,7 @@ import html
 import re
 from urllib.parse import quote
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 PLUGIN = "budget-site"
 DEFAULT_DATABASE = "budgets"
@@ -93,12 +94,25 @@ def fts_query(query: str | None) -> str:
 
 
 def format_number(value: float) -> str:
-    """471725300.0 -> '471,725,300'; 115680.5 -> '115,680.5' (at most 10 decimals)."""
+    """471725300.0 -> '471,725,300'; 115680.5 -> '115,680.5' (at most 6 decimals, so the
+    noise of a float sum, 97.62000000001, does not show)."""
     if value != value or value in (float("inf"), float("-inf")):
         return str(value)
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.10f}".rstrip("0").rstrip(".")
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_yuan(value) -> str:
+    """An amount in yuan, to the fen at most: 87267272.4399999976 -> '87,267,272.44';
+    471725300.0 -> '471,725,300'; 0.5 -> '0.50'."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return str(value)
+    amount = Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if amount == amount.to_integral_value():
+        return f"{int(amount):,}"
+    return f"{amount:,.2f}"
 
 
 def wan(value) -> str:
@@ -236,6 +250,14 @@ except ImportError:  # pragma: no cover - only the tokenizer is wanted
 
 def _config(datasette) -> dict:
     return datasette.plugin_config(PLUGIN) or {}
+
+
+def _amount_columns(datasette) -> frozenset:
+    cached = getattr(datasette, "_budget_amount_columns", None)
+    if cached is None:
+        cached = frozenset(_config(datasette).get("amount_columns") or ())
+        datasette._budget_amount_columns = cached
+    return cached
 
 
 def _database(datasette):
@@ -464,8 +486,10 @@ if hookimpl:
         conn.create_function("escape_fts", 1, fts_query, deterministic=True)
 
     @hookimpl
-    def render_cell(value):
+    def render_cell(value, column, datasette):
         if isinstance(value, float):
+            if column in _amount_columns(datasette):
+                return format_yuan(value)
             return format_number(value)
         return None
 
