@@ -885,7 +885,7 @@ def test_canned_query_page_is_titled_and_labelled(client, seed_site, name):
         assert re.search(r"[\u4e00-\u9fff]", label), (column, label)
         assert str(markupsafe.escape(described[column])) == title
     amounts = set(meta["plugins"]["budget-site"]["amount_columns"])
-    for column, value in re.findall(r'<td class="col-(\w+)">([^<]*)</td>', text):
+    for column, value in re.findall(r'<td class="col-(\w+)(?: amount)?">([^<]*)</td>', text):
         if column in amounts and value.strip() not in ("", "&nbsp;"):
             assert re.fullmatch(r"-?\d{1,3}(,\d{3})*(\.\d\d)?", value.strip()), (column, value)
     assert "Run SQL" not in text
