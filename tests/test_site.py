@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -889,3 +890,29 @@ def test_canned_query_page_is_titled_and_labelled(client, seed_site, name):
         if column in amounts and value.strip() not in ("", "&nbsp;"):
             assert re.fullmatch(r"-?\d{1,3}(,\d{3})*(\.\d\d)?", value.strip()), (column, value)
     assert "Run SQL" not in text
+
+
+@pytest.mark.skipif("level" not in BY_NAME["documents"].field_names(),
+                    reason="documents has no level column")
+def test_charts_overview_leaves_out_a_units_own_budget(tmp_path, seed_site, loop):
+    """A budget unit's own disclosure is part of its department's budget: summing both would
+    count it twice."""
+    package = tmp_path / "datapackage"
+    shutil.copytree(seed_site[0], package)
+    add_document(package, "xinxiang-city-zwfw-unit-2024-budget", "新乡市政务服务和大数据管理局",
+                 "709", "410700", "河南省新乡市", 2024, spending=900_000_000)
+    path = package / "data" / "documents.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    names = BY_NAME["documents"].field_names()
+    row = next(csv.reader([lines[-1]]))
+    row[names.index("level")] = "unit"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    path.write_text("\n".join(lines[:-1] + [out.getvalue().rstrip("\n")]) + "\n",
+                    encoding="utf-8")
+    build_site(package, tmp_path / "site", "https://example.org/budgets")
+    site = tmp_path / "site"
+    page = Client(make_datasette(site / "budgets.db", site / "metadata.json", package),
+                  loop).get("/charts").text
+    svg = _section(page, 'id="departments"', "</svg>")
+    assert "新乡市政务服务和大数据管理局: 47,172.53 万元" in svg

@@ -375,9 +375,13 @@ async def _overview_charts(datasette, db, departments: list[dict], scope: dict) 
               if (not scope["province"] or d["province_name"] == scope["province"])
               and (not scope["city"] or d["city_name"] == scope["city"])]
     by_id = {d["department_id"]: d for d in chosen}
+    # a unit's own budget (documents.level = 'unit') is part of its department's: left out
+    units = ("and document_id not in (select document_id from documents where level = 'unit')"
+             if "level" in await db.table_columns("documents") else "")
     summary = [dict(r) for r in (await db.execute(
         "select department_id, fiscal_year, spending_total, basic, project "
-        "from document_summary where kind = 'budget' and spending_total is not null")).rows]
+        "from document_summary where kind = 'budget' and spending_total is not null "
+        + units)).rows]
     summary = [r for r in summary if r["department_id"] in by_id]
     counts: dict[int, int] = {}
     for r in summary:
@@ -435,7 +439,7 @@ async def _overview_charts(datasette, db, departments: list[dict], scope: dict) 
     classes: dict[tuple, float] = {}
     for r in (await db.execute(
             "select department_id, function_class, function_class_name, amount "
-            "from function_class_spending where kind = 'budget' and fiscal_year = ?",
+            "from function_class_spending where kind = 'budget' and fiscal_year = ? " + units,
             [year])).rows:
         if r["department_id"] in by_id and r["amount"]:
             k = (r["function_class"], r["function_class_name"])
@@ -517,9 +521,7 @@ if hookimpl:
             if view_name == "index":
                 db = _database(datasette)
                 documents = [dict(r) for r in (await db.execute(
-                    "select document_id, title, department_id, department_name, "
-                    "division_name, fiscal_year, kind, source_url, published_date "
-                    "from documents order by fiscal_year desc, document_id")).rows]
+                    "select * from documents order by fiscal_year desc, document_id")).rows]
                 departments = await _departments(db)
                 site["regions"] = group_regions(departments, documents)
                 site["picker_departments"] = picker_json(departments)
