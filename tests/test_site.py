@@ -899,20 +899,28 @@ def test_charts_overview_leaves_out_a_units_own_budget(tmp_path, seed_site, loop
     count it twice."""
     package = tmp_path / "datapackage"
     shutil.copytree(seed_site[0], package)
-    add_document(package, "xinxiang-city-zwfw-unit-2024-budget", "新乡市政务服务和大数据管理局",
-                 "709", "410700", "河南省新乡市", 2024, spending=900_000_000)
     path = package / "data" / "documents.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
     names = BY_NAME["documents"].field_names()
-    row = next(csv.reader([lines[-1]]))
-    row[names.index("level")] = "unit"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(row)
-    path.write_text("\n".join(lines[:-1] + [out.getvalue().rstrip("\n")]) + "\n",
-                    encoding="utf-8")
+
+    def add_unit(doc, name, code, division, division_name, spending):
+        add_document(package, doc, name, code, division, division_name, 2024, spending)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        row = next(csv.reader([lines[-1]]))
+        row[names.index("level")] = "unit"
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(row)
+        path.write_text("\n".join(lines[:-1] + [out.getvalue().rstrip("\n")]) + "\n",
+                        encoding="utf-8")
+
+    add_unit("xinxiang-city-zwfw-unit-2024-budget", "新乡市政务服务和大数据管理局", "709",
+             "410700", "河南省新乡市", 900_000_000)
+    add_unit("quanzhou-unit-2024-budget", "泉州市某事业单位", "901", "350500", "福建省泉州市",
+             3_000_000)  # a unit whose department's budget is not held: counted
     build_site(package, tmp_path / "site", "https://example.org/budgets")
     site = tmp_path / "site"
-    page = Client(make_datasette(site / "budgets.db", site / "metadata.json", package),
-                  loop).get("/charts").text
-    svg = _section(page, 'id="departments"', "</svg>")
+    client = Client(make_datasette(site / "budgets.db", site / "metadata.json", package), loop)
+    svg = _section(client.get("/charts").text, 'id="departments"', "</svg>")
     assert "新乡市政务服务和大数据管理局: 47,172.53 万元" in svg
+    assert "泉州市某事业单位: 300.00 万元" in svg
+    history = client.get("/charts", department_id=XINXIANG).text
+    assert "47,172.53 万元" in history and "137,172.53" not in history

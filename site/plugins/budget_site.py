@@ -326,19 +326,32 @@ def _others(count: int) -> str:
     return f"其他 {count} 个 · {count} others"
 
 
+async def _unit_filter(db) -> str:
+    """SQL (`and document_id not in …`) leaving out a budget unit's own disclosure
+    (documents.level = 'unit') where its department's disclosure of the same year is held:
+    the unit's budget is part of the department's, and summing both counts it twice."""
+    if "level" not in await db.table_columns("documents"):
+        return ""
+    return ("and document_id not in (select u.document_id from documents u "
+            "where u.level = 'unit' and exists (select 1 from documents d "
+            "where d.department_id = u.department_id and d.fiscal_year = u.fiscal_year "
+            "and d.kind = u.kind and coalesce(d.level, '') != 'unit')) ")
+
+
 async def _department_charts(db, department: dict) -> list[dict]:
     wanted = department["department_id"]
+    units = await _unit_filter(db)
     charts = []
     years = [dict(r) for r in (await db.execute(
         "select * from document_summary where department_id = ? and kind = 'budget' "
-        "order by fiscal_year", [wanted])).rows]
+        + units + "order by fiscal_year", [wanted])).rows]
     classes = [dict(r) for r in (await db.execute(
         "select fiscal_year, function_class, function_class_name, amount "
         "from function_class_spending where department_id = ? and kind = 'budget' "
-        "order by fiscal_year desc, amount desc", [wanted])).rows]
+        + units + "order by fiscal_year desc, amount desc", [wanted])).rows]
     three = [dict(r) for r in (await db.execute(
         "select * from three_public_by_document where department_id = ? and kind = 'budget' "
-        "order by fiscal_year", [wanted])).rows]
+        + units + "order by fiscal_year", [wanted])).rows]
     for year in sorted({r["fiscal_year"] for r in classes}, reverse=True):
         rows = [(f'{r["function_class"]} {r["function_class_name"]}', r["amount"])
                 for r in classes if r["fiscal_year"] == year]
@@ -375,9 +388,7 @@ async def _overview_charts(datasette, db, departments: list[dict], scope: dict) 
               if (not scope["province"] or d["province_name"] == scope["province"])
               and (not scope["city"] or d["city_name"] == scope["city"])]
     by_id = {d["department_id"]: d for d in chosen}
-    # a unit's own budget (documents.level = 'unit') is part of its department's: left out
-    units = ("and document_id not in (select document_id from documents where level = 'unit')"
-             if "level" in await db.table_columns("documents") else "")
+    units = await _unit_filter(db)
     summary = [dict(r) for r in (await db.execute(
         "select department_id, fiscal_year, spending_total, basic, project "
         "from document_summary where kind = 'budget' and spending_total is not null "
