@@ -548,6 +548,7 @@ COLUMN_GAP = 1.0  # em: in a table drawn without rules, a wider gap on a line pa
 HEADER_LINES = 8  # at most this many text lines above an unruled body are its header
 SIZE_CHANGE = 0.15  # a line set this much larger or smaller is not part of the table
 PROSE_WIDTH = 0.5  # a run of text wider than this share of the page's text is prose
+AMOUNT_GAP = 0.05  # em: an amount this far from a label beside it is in another column
 _AMOUNT = re.compile(r"^[-−]?(\d{1,3}(,\d{3})+(\.\d+)?|\d+\.\d+)$")
 _LABEL_LINE = re.compile(r"[:：]")
 
@@ -582,15 +583,43 @@ class _Piece:
         return bool(_AMOUNT.match(self.text))
 
 
-def _pieces(line: list[dict], gap: float = COLUMN_GAP) -> list[_Piece]:
-    """Split a visual line where its chars are set more than `gap` ems apart."""
+def _pieces(line: list[dict], header: bool = False, coarse: bool = False) -> list[_Piece]:
+    """Split a visual line into the texts of its cells.
+
+    Cells part at a column gap; an amount also parts from a label set close beside it (a
+    right-aligned amount, then the next column's left-aligned label) at any visible gap,
+    and in a header two CJK labels part at a word gap (labels have no spaces inside).
+    `coarse` splits at column gaps only.
+    """
+    tokens = _amount_ends(line)
     runs = [[line[0]]]
-    for a, b in zip(line, line[1:]):
-        if b["x0"] - a["x1"] > gap * max(a["size"], b["size"]):
+    for i, (a, b) in enumerate(zip(line, line[1:])):
+        gap = b["x0"] - a["x1"]
+        em = max(a["size"], b["size"])
+        wide_a, wide_b = _wide(a["text"][-1]), _wide(b["text"][0])
+        cut = gap > COLUMN_GAP * em or not coarse and (
+            (gap > AMOUNT_GAP * em and (i in tokens or i + 1 in tokens) and wide_a != wide_b)
+            or (header and wide_a and wide_b and gap > WORD_GAP * em))
+        if cut:
             runs.append([b])
         else:
             runs[-1].append(b)
     return [_Piece(run) for run in runs]
+
+
+def _amount_ends(line: list[dict]) -> set[int]:
+    """Indexes of the first and last chars of each amount written on the line."""
+    ends: set[int] = set()
+    i = 0
+    while i < len(line):
+        j = i
+        while j < len(line) and re.match(r"[-−\d,.]", line[j]["text"]) and (
+                j == i or line[j]["x0"] - line[j - 1]["x1"] <= WORD_GAP * line[j]["size"]):
+            j += 1
+        if j > i and _AMOUNT.match("".join(c["text"] for c in line[i:j])):
+            ends.update((i, j - 1))
+        i = max(j, i + 1)
+    return ends
 
 
 def _size(line: list[dict]) -> float:
@@ -614,7 +643,8 @@ def _text_tables(chars: list[dict], number: int) -> list[tuple[float, Grid, set[
         return []
     pieces = [_pieces(line) for line in lines]
     width = max(c["x1"] for c in chars) - min(c["x0"] for c in chars)
-    prose = [any(x.x1 - x.x0 > PROSE_WIDTH * width for x in p) for p in pieces]
+    prose = [any(x.x1 - x.x0 > PROSE_WIDTH * width for x in _pieces(line, coarse=True))
+             for line in lines]
     body = [len(p) >= 2 and any(x.is_amount() for x in p) and not wide
             for p, wide in zip(pieces, prose)]
     found = []
@@ -675,11 +705,11 @@ def _header_start(lines: list, pieces: list, prose: list[bool], first: int, last
     for k in range(first - 1, max(-1, first - 1 - HEADER_LINES), -1):
         line = lines[k]
         gap = min(c["top"] for c in lines[k + 1]) - max(c["bottom"] for c in line)
-        row = _pieces(line)
+        row = _pieces(line, header=True)
         centred = len(row) == 1 and abs((row[0].x0 + row[0].x1 - left - right) / 2) < 2 * size
         if (prose[k] or gap > BODY_GAP * size or abs(_size(line) - size) > SIZE_CHANGE * size
                 or any(p.is_amount() for p in row) or _LABEL_LINE.search(row[0].text)
-                or row[0].x0 < left - 2 * size or row[-1].x1 > right + 2 * size or centred):
+                or centred):
             break
         head = k
     return head
@@ -697,6 +727,40 @@ def _column_edges(pieces: list[list[_Piece]]) -> list[float]:
     return edges + [reach + 1]
 
 
+def _row_edges(lines: list[list[dict]], pieces: list[list[_Piece]]) -> list[float]:
+    """Edges between the rows of an unruled body: each line with an amount is a row, and a
+    line without one (a wrapped label) belongs to the row whose amounts are nearest to it,
+    above or below (a wrapped cell is set centred on its row)."""
+    def middle(line: list[dict]) -> float:
+        return (min(c["top"] for c in line) + max(c["bottom"] for c in line)) / 2
+
+    anchors = [k for k, row in enumerate(pieces) if any(p.is_amount() for p in row)]
+    if not anchors:
+        return []
+    owner = [min(anchors, key=lambda a: (abs(middle(lines[a]) - middle(line)), a))
+             for line in lines]
+    return [(max(c["bottom"] for c in lines[k - 1]) + min(c["top"] for c in lines[k])) / 2
+            for k in range(1, len(lines)) if owner[k] != owner[k - 1]]
+
+
+def _join_columns(xs: list[float], body: list[list[_Piece]],
+                  head: list[list[_Piece]]) -> list[float]:
+    """Join neighbouring columns of labels that no line fills both of: one column's text set
+    two ways (合计 centred, the units' names left-aligned), unless the header labels them
+    apart. A column holding amounts is never joined."""
+    def column(p: _Piece) -> int:
+        return bisect_right(xs, (p.x0 + p.x1) / 2) - 1
+
+    lines = [{column(p) for p in line} for line in body + head]
+    amounts = {column(p) for line in body for p in line if p.is_amount()}
+    kept = [xs[0]]
+    for k in range(1, len(xs) - 1):  # the edge between columns k-1 and k
+        apart = any(k - 1 in cols and k in cols for cols in lines)
+        if apart or k - 1 in amounts or k in amounts:
+            kept.append(xs[k])
+    return kept + [xs[-1]]
+
+
 def _text_grid(head: list[list[dict]], body: list[list[dict]], pieces: list[list[_Piece]],
                number: int) -> Grid | None:
     """The grid of an unruled table: header cells from their pieces, body from a lattice
@@ -704,14 +768,15 @@ def _text_grid(head: list[list[dict]], body: list[list[dict]], pieces: list[list
     xs = _column_edges(pieces)
     if len(xs) < 3:
         return None
-    head_pieces = [p for line in head for p in _pieces(line)]
+    head_pieces = [p for line in head for p in _pieces(line, header=True)]
+    xs = _join_columns(xs, pieces, [_pieces(line, header=True) for line in head])
     xs[0] = min([xs[0]] + [p.x0 - 1 for p in head_pieces])
     xs[-1] = max([xs[-1]] + [p.x1 + 1 for p in head_pieces])
     body_chars = [c for line in body for c in line]
     top = min(c["top"] for c in body_chars) - 1
     bottom = max(c["bottom"] for c in body_chars) + 1
     lattice = _Lattice(xs, [top, bottom], [], [], {top, bottom})
-    _split_bands(lattice, body_chars)
+    lattice.add_text_edges(_row_edges(body, pieces))
     grid = _grid(lattice, body_chars, number)
     header, n_header = _header_cells(head_pieces, xs)
     cells = header + [Cell(c.row + n_header, c.col, c.text, c.rowspan, c.colspan)
@@ -736,13 +801,8 @@ def _header_cells(pieces: list[_Piece], xs: list[float]) -> tuple[list[Cell], in
         return min(max(bisect_right(xs, x) - 1, 0), n_cols - 1)
 
     def columns(piece: _Piece) -> range:
-        """A label with labels under it stands over the columns its text lies over; one
-        without (the lowest level) stands over the column of its middle."""
-        tol = 0.2 * _size(piece.chars)
-        if any(q.top >= piece.bottom - tol and q.x0 < piece.x1 and piece.x0 < q.x1
-               for q in pieces):
-            found = [column(_centre(c)[0]) for c in piece.chars]
-            return range(min(found), max(found) + 1)
+        """The column of the label's middle (columns are found from the body, where
+        amounts are right-aligned: a centred label may run over a column edge)."""
         middle = column((piece.x0 + piece.x1) / 2)
         return range(middle, middle + 1)
 
@@ -787,12 +847,15 @@ def _spread(piece: _Piece, cols: range, placed: list[tuple[_Piece, range]],
     """The columns a header label stands over.
 
     Its text may lie within one of them (a short label centred over three columns): it
-    spreads to the columns beside it whose labels all sit below it, starting on the line the
-    labels under it start, as long as it stays centred over them.
+    spreads to the columns beside it whose labels all sit below it, starting about the line
+    the labels under it start, and not nearer another label of its line; of those spans, the
+    one it is best centred over.
     """
     size = _size(piece.chars)
     tol = 0.2 * size
     n_cols = len(xs) - 1
+    middle = (piece.x0 + piece.x1) / 2
+    siblings = [p for p, _ in placed if p is not piece and abs(p.top - piece.top) < 0.5 * size]
 
     def labels(k: int) -> list[_Piece]:
         return [p for p, c in placed if c.start <= k < c.stop and p is not piece]
@@ -804,8 +867,11 @@ def _spread(piece: _Piece, cols: range, placed: list[tuple[_Piece, range]],
 
     def beside(k: int) -> bool:
         found = labels(k) if 0 <= k < n_cols else []
-        return bool(found) and all(p.top >= piece.bottom - tol for p in found) \
-            and abs(min(p.top for p in found) - start) <= 0.5 * size
+        if not found or any(p.top < piece.bottom - tol for p in found) \
+                or abs(min(p.top for p in found) - start) > 0.8 * size:
+            return False
+        centre = (xs[k] + xs[k + 1]) / 2
+        return all(abs((p.x0 + p.x1) / 2 - centre) > abs(middle - centre) for p in siblings)
 
     left = 0
     while beside(cols.start - left - 1):
@@ -813,19 +879,20 @@ def _spread(piece: _Piece, cols: range, placed: list[tuple[_Piece, range]],
     right = 0
     while beside(cols.stop + right):
         right += 1
-    middle = (piece.x0 + piece.x1) / 2
-    best = cols
+    best, best_offset = cols, None
     for a in range(left + 1):
         for b in range(right + 1):
             span = range(cols.start - a, cols.stop + b)
-            if len(span) < 2 or len(span) <= len(best):
+            if len(span) < 2:
                 continue
             sub = [p for k in span for p in labels(k) if p.top >= piece.bottom - tol]
-            centres = [(min(p.x0 for p in sub) + max(p.x1 for p in sub)) / 2,
-                       (xs[span.start] + xs[span.stop]) / 2]
-            room = max(size, 0.1 * (xs[span.stop] - xs[span.start]))
-            if any(abs(c - middle) <= room for c in centres):
-                best = span
+            offset = min(abs((min(p.x0 for p in sub) + max(p.x1 for p in sub)) / 2 - middle),
+                         abs((xs[span.start] + xs[span.stop]) / 2 - middle))
+            if offset > max(size, 0.1 * (xs[span.stop] - xs[span.start])):
+                continue
+            if best_offset is None or offset < best_offset - 0.25 * size or (
+                    offset <= best_offset + 0.25 * size and len(span) > len(best)):
+                best, best_offset = span, offset
     return best
 
 
