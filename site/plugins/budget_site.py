@@ -352,10 +352,11 @@ async def _department_charts(db, department: dict) -> list[dict]:
     three = [dict(r) for r in (await db.execute(
         "select * from three_public_by_document where department_id = ? and kind = 'budget' "
         + units + "order by fiscal_year", [wanted])).rows]
-    for year in sorted({r["fiscal_year"] for r in classes}, reverse=True):
+    for i, year in enumerate(sorted({r["fiscal_year"] for r in classes}, reverse=True)):
         rows = [(f'{r["function_class"]} {r["function_class_name"]}', r["amount"])
                 for r in classes if r["fiscal_year"] == year]
         charts.append({"id": f"function-classes-{year}",
+                       "folded": f"{year}年 支出功能分类 · spending by function class" if i else None,
                        "svg": hbar_chart(f"{year}年 支出功能分类（类）· spending by "
                                          f"function class",
                                          top_n(rows, TOP_CLASSES, _others))})
