@@ -924,3 +924,10 @@ def test_charts_overview_leaves_out_a_units_own_budget(tmp_path, seed_site, loop
     assert "泉州市某事业单位: 300.00 万元" in svg
     history = client.get("/charts", department_id=XINXIANG).text
     assert "47,172.53 万元" in history and "137,172.53" not in history
+
+
+def test_database_page_names_tables_in_chinese(client):
+    page = client.get("/budgets").text
+    assert "项目支出表 (projects)" in page and "部门 (departments)" in page
+    assert re.search(r'<a href="/budgets/document_summary">文档概览[^<]*</a> '
+                     r'<code class="table-name">document_summary</code>', page)
