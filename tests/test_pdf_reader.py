@@ -8,8 +8,9 @@ from PIL import Image
 
 from pipeline.errors import ReadError
 from pipeline.model import Cell, Grid, TextBlock
+from pipeline import pdf_reader
 from pipeline.pdf_reader import read_pdf
-from pipeline.recognize import header_paths, recognize
+from pipeline.recognize import count_header_rows, header_paths, recognize
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
 SH_PDF = SOURCES / "sh-putuo-sifaju-2026-budget" / "document.pdf"
@@ -460,6 +461,25 @@ def test_gz_rules_drawn_as_filled_polygons_give_the_tables():
     (expenditure,) = grids(doc, 8)
     assert expenditure.rows()[5] == ["2014001", "行政运行", "1,859.41", "1,831.41", "28.00",
                                      "0.00", "0.00", "0.00"]
+
+
+def test_gz_pages_read_without_their_rules_give_the_same_rows(monkeypatch):
+    """The unruled route on a real layout: the same pages with their rules left out give the
+    same amount rows, and the same header paths where the header is not dense."""
+    path = source_pdf(GZ_XINFANG_SHA256)
+    ruled = read_pdf(path)
+    monkeypatch.setattr(pdf_reader, "_rules", lambda *args: ([], []))
+    bare = read_pdf(path)
+
+    def amount_rows(doc, page):
+        return [row for grid in grids(doc, page) for row in grid.rows()
+                if any(pdf_reader._AMOUNT.match(text) for text in row)]
+
+    for page in [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18]:
+        assert amount_rows(bare, page) == amount_rows(ruled, page), page
+    for page in [8, 11]:
+        ((a, n), (b, m)) = [(g, count_header_rows(g)) for g in grids(ruled, page) + grids(bare, page)]
+        assert header_paths(b, m) == header_paths(a, n), page
 
 
 # ---------------------------------------------------------------- files that cannot be read
