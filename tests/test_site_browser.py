@@ -146,6 +146,10 @@ def test_table_page(page, server):
     visit(page, server["base"] + "/budgets/projects?line_type=item")
     assert "项目支出表" in page.locator("h1").inner_text()
     assert "项目名称 · Project name as printed" in page.locator("dl.column-descriptions").inner_text()
+    described = page.locator("dl.column-descriptions")  # every column, none scrolled away
+    from pipeline.registry import BY_NAME
+    assert described.locator("dt").count() == len(BY_NAME["projects"].fields)
+    assert described.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
     table = page.locator("table.rows-and-columns")
     assert "新乡市大数据产业园二期建设项目(2023年结转)" in table.inner_text()
     biggest = table.locator("tbody tr").first
