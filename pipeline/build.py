@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from .cache import Cache
 from .checks import report, run_checks, unacknowledged_failures
-from .errors import PipelineError, SourceError
+from .errors import PipelineError, RecognitionError, SourceError
 from .extract import Extraction, extract_document
 from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
 from .package import PACKAGE_META, PackageWriter, recover, validate_package, write_schemas
@@ -59,13 +59,32 @@ class Outcome:
     error: str | None = None
 
 
+NO_TABLES = "none of the standard budget tables found"
+
+
+def extract_files(paths: list[Path], document_id: str, meta=None) -> Extraction:
+    """`extract_document` on the files of one disclosure. A file with no tables is fine as
+    the companion of a tables file (the narrative published apart); alone it is an error,
+    which says how to give the two together."""
+    try:
+        return extract_document(paths[0] if len(paths) == 1 else paths, document_id, meta)
+    except RecognitionError as exc:
+        if len(paths) == 1 and exc.message.startswith(NO_TABLES):
+            exc.message += ("; if this file is the narrative (情况说明) of a disclosure whose "
+                            "tables are published as another file, give both: `files:` in "
+                            "source.yml, or both files to `extract`")
+            exc.args = (str(exc),)
+        raise
+
+
 def extract_source(source: Source) -> Extraction:
-    """Extract one validated source, checking the document is what source.yml says."""
-    extraction = extract_document(source.document, source.id, source.meta)
+    """Extract one validated source (all its files, read as one document), checking the
+    document is what source.yml says."""
+    extraction = extract_files(source.documents, source.id, source.meta)
     if extraction.format != source.meta.format:
         raise SourceError(source.folder / "source.yml",
-                          f"format: says {source.meta.format!r} but {source.meta.file} is a "
-                          f"{extraction.format}")
+                          f"format: says {source.meta.format!r} but "
+                          f"{source.meta.file_names} is a {extraction.format}")
     return extraction
 
 
@@ -83,7 +102,7 @@ def process(folder: Path) -> Outcome:
     except PipelineError as exc:
         return Outcome(folder.name, error=str(exc))
     except MemoryError:
-        where = source.document if source else folder
+        where = source.where if source else folder
         return Outcome(folder.name, error=f"{where}: reading it needs more than the "
                        f"{MAX_WORKER_MEMORY // 2**20} MiB a document may use (a decompression "
                        "bomb, or a far larger document than any disclosure)")
@@ -253,17 +272,18 @@ def _take(outcome: Outcome, writer: PackageWriter, result: BuildResult, seen: di
         return
     source, extraction = outcome.source, outcome.extraction
     result.check_reports[source.id] = report(source.id, outcome.checks)
-    if source.meta.sha256 in seen:
-        result.failed[source.id] = (f"{source.document}: the same file as document "
-                                    f"{seen[source.meta.sha256]} (sha256 {source.meta.sha256})")
-        return
-    seen[source.meta.sha256] = source.id
+    for entry, path in zip(source.meta.file_list, source.documents):  # each of its files
+        if entry.sha256 in seen:
+            result.failed[source.id] = (f"{path}: the same file as document "
+                                        f"{seen[entry.sha256]} (sha256 {entry.sha256})")
+            return
+    seen.update({entry.sha256: source.id for entry in source.meta.file_list})
     failing = unacknowledged_failures(outcome.checks)
     if failing:
         named = "; ".join(f"{r['rule']}: {r['subject']}" for r in failing[:3])
         more = f"; and {len(failing) - 3} more" if len(failing) > 3 else ""
         result.failed[source.id] = (
-            f"{source.document}: {len(failing)} accounting checks fail and are not acknowledged "
+            f"{source.where}: {len(failing)} accounting checks fail and are not acknowledged "
             f"in source.yml ({named}{more}); fix the extraction, or acknowledge a publisher error")
         return
     writer.add(source, extraction, outcome.checks)

@@ -10,11 +10,11 @@ import click
 from tqdm import tqdm
 
 from .add import add_document
-from .build import build as build_package, extract_source
+from .build import build as build_package, extract_files, extract_source
 from .checks import report as check_report, run_checks, unacknowledged_failures
 from .errors import PipelineError
 from .limits import MAX_SECONDS
-from .extract import Extraction, extract_document
+from .extract import Extraction
 from .diff import diff_markdown, diff_packages
 from .package import cell, write_schemas
 from .release import build_release
@@ -95,9 +95,20 @@ def _slug(name: str) -> str:
     return slug or "document"
 
 
-def report_text(path: Path, extraction: Extraction) -> str:
-    """A short human report of what was recognized in one document."""
-    lines = [f"# Extraction report: {path.name}", "",
+def report_text(path: Path | list[Path], extraction: Extraction) -> str:
+    """A short human report of what was recognized in one document (one file, or the files
+    of one disclosure)."""
+    paths = [path] if isinstance(path, Path) else list(path)
+    lines = [f"# Extraction report: {' + '.join(p.name for p in paths)}", ""]
+    if len(paths) > 1:  # pages are numbered within each file
+        pages = {}
+        for page in extraction.document.pages if extraction.document else []:
+            pages[page.file] = pages.get(page.file, 0) + 1
+        lines += ["Files, read as one document:", ""]
+        lines += [f"- {p.name}" + (f" ({pages[p.name]} pages)" if p.name in pages else "")
+                  for p in paths]
+        lines += [""]
+    lines += [
              f"{len(extraction.tables)} standard tables recognized:", "",
              "| table | printed title | page | unit | rows | notes |",
              "|---|---|---|---|---|---|"]
@@ -119,20 +130,26 @@ def report_text(path: Path, extraction: Extraction) -> str:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The document's source.yml (gives department code and name).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Folder for the CSVs and report.md.")
-def extract(file: Path, metadata: Path | None, out_dir: Path):
+def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
     """Extract one document (PDF or transcript) to CSVs in OUT, with a report.
 
+    FILES is the document's file, or all files of a disclosure published as several (the
+    narrative 情况说明 and the tables, in reading order): they are read as one document.
     For contributors to preview what the pipeline reads before opening a pull request.
     """
     meta = parse_meta(metadata) if metadata else None
+    file = files[0]
+    if len(set(files)) < len(files):
+        raise click.UsageError("a file is given twice")
     doc_id = metadata.parent.name if metadata else _slug(file.stem)
     try:
-        extraction = extract_document(file, doc_id, meta)
+        extraction = extract_files(list(files), doc_id, meta)
     except PipelineError as exc:
         raise click.ClickException(str(exc))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -142,7 +159,7 @@ def extract(file: Path, metadata: Path | None, out_dir: Path):
             writer = csv.writer(f, lineterminator="\n")
             writer.writerow(names)
             writer.writerows([cell(r.get(n)) for n in names] for r in rows)
-    report = report_text(file, extraction)
+    report = report_text(list(files), extraction)
     (out_dir / "report.md").write_text(report, encoding="utf-8")
     click.echo(report)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from . import performance
 from .errors import ReadError, RecognitionError
@@ -62,8 +63,38 @@ class Extraction:
         return self
 
 
-def read_document(path: Path) -> Document:
-    """Read a PDF or a transcript into the intermediate form, by what the file holds."""
+def read_document(path: Path | Sequence[Path]) -> Document:
+    """Read a PDF or a transcript into the intermediate form, by what the file holds.
+
+    Several paths are the files of one disclosure (the narrative and the tables published
+    apart): they are read one by one and joined into one Document, their pages in the order
+    given, each page naming its file and numbered within it. All must be of one format."""
+    if isinstance(path, (str, Path)):
+        return _read_one(Path(path))
+    paths = [Path(p) for p in path]
+    if len(paths) == 1:
+        return _read_one(paths[0])
+    if not paths:
+        raise ValueError("read_document: no files given")
+    docs = [_read_one(p) for p in paths]
+    for p, doc in zip(paths[1:], docs[1:]):
+        if doc.format != docs[0].format:
+            raise ReadError(p, f"is a {doc.format} but {paths[0].name} is a {docs[0].format}: "
+                               "the files of one disclosure must be of one format")
+    return Document(path=paths[0].parent / " + ".join(p.name for p in paths),
+                    format=docs[0].format,
+                    pages=[page for doc in docs for page in doc.pages],
+                    image_pages=[n for doc in docs for n in doc.image_pages])
+
+
+def _read_one(path: Path) -> Document:
+    doc = _read_file(path)
+    for page in doc.pages:
+        page.file = path.name
+    return doc
+
+
+def _read_file(path: Path) -> Document:
     try:
         check_size(path)
         with open(path, "rb") as f:
@@ -83,9 +114,12 @@ def _normalize(table: Table, ctx: Context, tables: list[Table]) -> dict[str, lis
     return result if isinstance(result, dict) else {table.kind.resource: result}
 
 
-def extract_document(path: Path, document_id: str, meta: SourceMeta | None = None) -> Extraction:
-    """Extract every standard table of one document; raises ReadError/RecognitionError."""
+def extract_document(path: Path | Sequence[Path], document_id: str,
+                     meta: SourceMeta | None = None) -> Extraction:
+    """Extract every standard table of one document (one file, or the several files of one
+    disclosure, read as one); raises ReadError/RecognitionError."""
     doc = read_document(path)
+    path = doc.path  # one file, or a disclosure's several files named together
     recognition: Recognition = recognize(doc)
     scanned = page_ranges(doc.image_pages)
     if not recognition.tables:
@@ -100,7 +134,7 @@ def extract_document(path: Path, document_id: str, meta: SourceMeta | None = Non
     ctx.unit_names = {label(n) for n in names}
     numbers = [p.number for p in doc.pages if p.number is not None]
     out = Extraction(document_id, doc, department_names=recognition.department_lines,
-                     format=doc.format, pages=max(numbers) if numbers else None)
+                     format=doc.format, pages=len(numbers) or None)
     for table in recognition.tables:
         produced = _normalize(table, ctx, recognition.tables)
         count = 0

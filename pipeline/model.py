@@ -81,20 +81,29 @@ Item = Union[TextBlock, Grid]
 
 @dataclass
 class Page:
-    """One page in reading order. Transcripts, which have no pages, are one page numbered None."""
+    """One page in reading order. Transcripts, which have no pages, are one page numbered None.
+    `number` counts pages within `file`, the file the page comes from (a disclosure may be
+    published as several files: the narrative and the tables)."""
 
     number: int | None
     items: list[Item] = field(default_factory=list)
+    file: str | None = None
 
 
 @dataclass
 class Document:
-    """A whole disclosure as read from one file."""
+    """A whole disclosure as read from its file, or from its several files one after the
+    other (then `path` names them all, for messages, and each page its own file)."""
 
     path: Path
     format: str  # "pdf" or "transcript"
     pages: list[Page] = field(default_factory=list)
     image_pages: list[int] = field(default_factory=list)  # scanned: an image, no text layer
+
+    @property
+    def files(self) -> list[str]:
+        """The names of the files the pages come from, in reading order."""
+        return list(dict.fromkeys(p.file for p in self.pages if p.file is not None))
 
     def items(self) -> Iterator[Item]:
         for page in self.pages:

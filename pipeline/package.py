@@ -58,9 +58,11 @@ def document_row(source: Source, extraction: Extraction) -> dict:
         "department_id": f"{m.division.code}-{m.department.code}" if m.department.code else None,
         "division_name": m.division.name, "division_code": m.division.code,
         "fiscal_year": m.fiscal_year, "kind": m.kind, "consolidated": m.consolidated,
+        "level": m.level,
         "source_url": m.published.url, "retrieved_from": m.retrieved_from,
         "published_date": m.published.date,
-        "source_format": m.format, "source_file": m.file, "sha256": m.sha256,
+        "source_format": m.format, "source_file": m.file_names,  # several files: "a; b"
+        "sha256": "; ".join(f.sha256 for f in m.file_list),
         "licence": m.licence, "pages": extraction.pages,
         "tables_found": len(extraction.tables),
     }

@@ -467,7 +467,12 @@ def recognize(doc: Document) -> Recognition:
     warnings: list[str] = []
     blocks: list[TextBlock] = []  # text since the previous grid
     previous: Table | None = None
-    for item in (i for p in doc.pages for i in _items_of(p)):
+    file = doc.pages[0].file if doc.pages else None
+    for page, item in ((p, i) for p in doc.pages for i in _items_of(p)):
+        if page.file != file:  # a disclosure's next file: no table continues into it
+            if previous is not None:
+                _collect_notes(previous.notes, blocks)
+            previous, blocks, file = None, [], page.file
         if isinstance(item, TextBlock):
             blocks.append(item)
             continue

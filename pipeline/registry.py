@@ -138,6 +138,10 @@ DOCUMENTS = Table(
              required=True, enum=("budget", "final_accounts")),
         Field("consolidated", "boolean", "是否汇总",
               "True for a consolidated (汇总) department covering several budget units"),
+        text("level", "预算层级",
+             "department (部门预算, the department's budget) or unit (单位预算, the budget of "
+             "one of its budget units, published beside the department's)",
+             required=True, enum=("department", "unit")),
         text("source_url", "来源网址", "Where the department published it"),
         text("retrieved_from", "获取网址",
              "Where the project got the file when not from the publisher (e.g. a mirror)"),
@@ -145,11 +149,17 @@ DOCUMENTS = Table(
              pattern=r"^\d{4}(-\d{2}){0,2}$"),
         text("source_format", "来源格式", "pdf, or transcript when only a transcript is held",
              required=True, enum=("pdf", "transcript")),
-        text("source_file", "来源文件", "File name under sources/<document_id>/", required=True),
-        text("sha256", "文件校验值 (SHA-256)", "Checksum of the source file", required=True,
-             pattern=r"^[0-9a-f]{64}$"),
+        text("source_file", "来源文件",
+             "File name under sources/<document_id>/; a disclosure published as several files "
+             "(e.g. the narrative 情况说明 and the tables apart) lists them all in reading "
+             "order, separated by \"; \"", required=True),
+        text("sha256", "文件校验值 (SHA-256)",
+             "Checksum of the source file; for several files, the checksum of each in the "
+             "order of source_file, separated by \"; \"", required=True,
+             pattern=r"^[0-9a-f]{64}(; [0-9a-f]{64})*$"),
         text("licence", "许可说明", "Terms under which the source was published"),
-        Field("pages", "integer", "页数", "Pages in the source PDF (empty for transcripts)",
+        Field("pages", "integer", "页数",
+              "Pages in the source PDF, all its files together (empty for transcripts)",
               minimum=1),
         Field("tables_found", "integer", "识别表数", "Standard tables recognized in it",
               minimum=0),

@@ -101,9 +101,10 @@ def review(root: Path, files: list[str], published: Path) -> Review:
 def _published_twice(published: Path, package: Path, removed: list[str]) -> dict[str, str]:
     """Reviewed documents whose file is published under another id that stays: built alone
     they pass, but the build of every document would refuse them."""
-    owner = {sha: d for d, sha in published_documents(published).items() if d not in removed}
-    return {d: owner[sha] for d, sha in published_documents(package).items()
-            if owner.get(sha, d) != d}
+    owner = {sha: d for d, shas in published_documents(published).items() if d not in removed
+             for sha in shas.split("; ")}  # a disclosure of several files: each file's
+    return {d: owner[sha] for d, shas in published_documents(package).items()
+            for sha in shas.split("; ") if owner.get(sha, d) != d}
 
 
 def _only(d, documents: list[str]):

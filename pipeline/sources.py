@@ -1,7 +1,9 @@
 """`sources/<document_id>/source.yml`: what a disclosure is and where it came from.
 
 The file is validated strictly (unknown fields, wrong types, bad codes are errors) and the
-document's sha256 is checked, so a contribution cannot change a document silently.
+sha256 of every file of the disclosure is checked, so a contribution cannot change a document
+silently. A disclosure is one file (`file:` + `sha256:`) or several published together
+(`files:`, a list of `{file, sha256}`: e.g. the narrative 情况说明 and the tables as two PDFs).
 """
 from __future__ import annotations
 
@@ -53,6 +55,27 @@ class Acknowledgement(_Strict):
     explanation: str = Field(min_length=5, description="Why the publisher's numbers differ")
 
 
+def _check_file_name(v: str) -> str:
+    if "/" in v or "\\" in v or v.startswith(".") or not v.strip():
+        raise ValueError("must be a plain file name inside the document's folder")
+    if ";" in v:
+        raise ValueError("must not contain ';' (the documents table joins the names of a "
+                         "disclosure's files with '; ')")
+    return v
+
+
+class SourceFile(_Strict):
+    """One file of a disclosure published as several files."""
+
+    file: str = Field(description="File name inside the document's folder")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("file")
+    @classmethod
+    def _plain_file_name(cls, v: str) -> str:
+        return _check_file_name(v)
+
+
 class SourceMeta(_Strict):
     """The contents of source.yml."""
 
@@ -62,9 +85,15 @@ class SourceMeta(_Strict):
     fiscal_year: int = Field(ge=1990, le=date.today().year + 1)
     kind: Literal["budget", "final_accounts"]
     consolidated: bool = False
-    file: str
+    level: Literal["department", "unit"] = Field(
+        "department", description="department (部门预算) or the budget of one of its budget "
+                                  "units (单位预算)")
+    file: Optional[str] = None
     format: Literal["pdf", "transcript"]
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: Optional[str] = Field(None, pattern=r"^[0-9a-f]{64}$")
+    files: Optional[list[SourceFile]] = Field(
+        None, min_length=1, description="All files of a disclosure published as several "
+                                        "(narrative and tables), in reading order")
     published: Published = Published()
     retrieved_from: Optional[str] = Field(None, pattern=r"^https?://\S+$",
                                           description="Where the project got the file, if not "
@@ -89,14 +118,42 @@ class SourceMeta(_Strict):
 
     @field_validator("file")
     @classmethod
-    def _plain_file_name(cls, v: str) -> str:
-        if "/" in v or "\\" in v or v.startswith(".") or not v.strip():
-            raise ValueError("must be a plain file name inside the document's folder")
-        return v
+    def _plain_file_name(cls, v: str | None) -> str | None:
+        return v if v is None else _check_file_name(v)
+
+    @model_validator(mode="after")
+    def _one_way_to_name_files(self):
+        if self.files is not None:
+            if self.file is not None or self.sha256 is not None:
+                raise ValueError("give either file + sha256 (one file) or files (several), "
+                                 "not both")
+            names = [f.file for f in self.files]
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise ValueError(f"files: {', '.join(twice)} listed twice")
+            sums = [f.sha256 for f in self.files]
+            if len(set(sums)) < len(sums):
+                raise ValueError("files: the same file (sha256) listed twice")
+        elif self.file is None or self.sha256 is None:
+            raise ValueError("give file + sha256 (the document's file and its checksum), or "
+                             "files: a list of {file, sha256} for a disclosure in several files")
+        return self
+
+    @property
+    def file_list(self) -> list[SourceFile]:
+        """Every file of the disclosure with its checksum, in reading order."""
+        if self.files is not None:
+            return list(self.files)
+        return [SourceFile(file=self.file, sha256=self.sha256)]
+
+    @property
+    def file_names(self) -> str:
+        """The file names as the documents table writes them: joined by "; "."""
+        return "; ".join(f.file for f in self.file_list)
 
 
 class Source:
-    """One disclosure folder: its id, metadata and document path."""
+    """One disclosure folder: its id, metadata and document path(s)."""
 
     def __init__(self, folder: Path, meta: SourceMeta):
         self.folder = folder
@@ -104,8 +161,21 @@ class Source:
         self.meta = meta
 
     @property
+    def documents(self) -> list[Path]:
+        """Every file of the disclosure, in reading order."""
+        return [self.folder / f.file for f in self.meta.file_list]
+
+    @property
     def document(self) -> Path:
-        return self.folder / self.meta.file
+        """The file, or for a disclosure of several files the first (for messages, use
+        `where`)."""
+        return self.documents[0]
+
+    @property
+    def where(self) -> Path:
+        """How messages name the disclosure: its file, or its files joined by " + "."""
+        names = [p.name for p in self.documents]
+        return self.document if len(names) == 1 else self.folder / " + ".join(names)
 
 
 def sha256_of(path: Path) -> str:
@@ -149,14 +219,15 @@ def load_source(folder: Path) -> Source:
     refuse_links(folder)
     meta = parse_meta(folder / SOURCE_FILE)
     source = Source(folder, meta)
-    doc = source.document
-    if not doc.is_file():
-        raise SourceError(doc, f"document named in {SOURCE_FILE} is missing")
-    check_size(doc)
-    actual = sha256_of(doc)
-    if actual != meta.sha256:
-        raise SourceError(doc, f"sha256 mismatch: file has {actual}, {SOURCE_FILE} says "
-                               f"{meta.sha256}; if the document really changed, update both")
+    for entry, doc in zip(meta.file_list, source.documents):
+        if not doc.is_file():
+            raise SourceError(doc, f"document named in {SOURCE_FILE} is missing")
+        check_size(doc)
+        actual = sha256_of(doc)
+        if actual != entry.sha256:
+            raise SourceError(doc, f"sha256 mismatch: file has {actual}, {SOURCE_FILE} says "
+                                   f"{entry.sha256}; if the document really changed, update "
+                                   "both")
     return source
 
 

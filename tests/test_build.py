@@ -411,3 +411,193 @@ def test_the_code_fingerprint_ignores_only_the_package_metadata(tmp_path, monkey
         f.write("\n# a new title variant\n")
     assert fingerprint() != before
     cache.code_fingerprint.cache_clear()
+
+
+# --- one disclosure in several files; department and unit budgets -------------------------
+
+SEED_PDF = ROOT / "tests" / "fixtures" / "generated" / f"{GOOD}.pdf"
+NARRATIVE_PAGES = 3  # pages 1-3 of the seed PDF are narrative only; its tables start on page 4
+
+
+def split_seed_pdf(folder: Path) -> tuple[Path, Path]:
+    """The seed PDF published the Jiangsu way: narrative.pdf (the 情况说明, no tables) and
+    tables.pdf (the rest)."""
+    from pypdf import PdfReader, PdfWriter
+    reader = PdfReader(SEED_PDF)
+    out = []
+    for name, pages in (("narrative.pdf", range(NARRATIVE_PAGES)),
+                        ("tables.pdf", range(NARRATIVE_PAGES, len(reader.pages)))):
+        writer = PdfWriter()
+        for i in pages:
+            writer.add_page(reader.pages[i])
+        with open(folder / name, "wb") as f:
+            writer.write(f)
+        out.append(folder / name)
+    return out[0], out[1]
+
+
+def add_two_file_disclosure(sources: Path, name: str = "xinxiang-two-files") -> Path:
+    """A source folder listing tables.pdf then narrative.pdf under `files:`."""
+    folder = sources / name
+    folder.mkdir()
+    narrative, tables = split_seed_pdf(folder)
+    meta = yaml.safe_load((sources / GOOD / "source.yml").read_text(encoding="utf-8")
+                          if (sources / GOOD).exists() else
+                          (ROOT / "sources" / GOOD / "source.yml").read_text(encoding="utf-8"))
+    del meta["file"], meta["sha256"]
+    meta.update(format="pdf", files=[
+        {"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        for p in (tables, narrative)])
+    (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False),
+                                       encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def two_file_build(tmp_path_factory):
+    """The seed PDF as two files, built alone (its transcript twin is not beside it: the
+    same department and year twice would be another test's business)."""
+    root = tmp_path_factory.mktemp("two-files")
+    sources = root / "sources"
+    sources.mkdir()
+    folder = add_two_file_disclosure(sources)
+    result = build(sources, root / "out", progress=False)
+    assert result.ok, (result.failed, result.validation_errors)
+    return folder, root / "out"
+
+
+def test_a_disclosure_in_two_files_is_one_document_listing_both(two_file_build):
+    folder, out = two_file_build
+    [doc] = read_table(out, "documents")
+    sums = [hashlib.sha256((folder / n).read_bytes()).hexdigest()
+            for n in ("tables.pdf", "narrative.pdf")]
+    assert doc["source_file"] == "tables.pdf; narrative.pdf"
+    assert doc["sha256"] == "; ".join(sums)
+    assert doc["pages"] == "20" and doc["level"] == "department"
+    # rows keep the page number within their own file: the tables file starts at page 1
+    [row] = read_table(out, "expenditure_by_function", fund="all", function_code="2010301")
+    whole = read_table(ROOT / "datapackage", "expenditure_by_function", fund="all",
+                       function_code="2010301", document_id=GOOD)
+    assert row["total"] == whole[0]["total"]
+    tables = {t["table_kind"]: t for t in read_table(out, "document_tables")}
+    assert tables["income_expenditure_summary"]["source_page"] == "1"
+    assert tables["expenditure"]["source_page"] == "3"
+
+
+def test_the_narrative_checks_read_the_narrative_file(two_file_build, tmp_path):
+    folder, out = two_file_build
+    stated = {r["subject"].split(":")[0]: r["status"]
+              for r in read_table(out, "checks", rule="narrative_figures")}
+    assert stated["income_total"] == stated["three_public"] == "pass", stated
+    # the tables file alone states nothing: the same checks have no narrative to read
+    alone = tmp_path / "sources"
+    alone.mkdir()
+    single = alone / "xinxiang-tables-only"
+    single.mkdir()
+    shutil.copy(folder / "tables.pdf", single / "tables.pdf")
+    meta = yaml.safe_load((folder / "source.yml").read_text(encoding="utf-8"))
+    meta.update(file="tables.pdf", sha256=meta.pop("files")[0]["sha256"])
+    (single / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True),
+                                       encoding="utf-8")
+    assert build(alone, tmp_path / "out", progress=False).ok
+    assert not [r for r in read_table(tmp_path / "out", "checks", rule="narrative_figures")
+                if r["status"] == "pass"]
+
+
+def test_a_wrong_checksum_on_the_second_file_names_it(sources, tmp_path):
+    folder = add_two_file_disclosure(sources)
+    meta = yaml.safe_load((folder / "source.yml").read_text(encoding="utf-8"))
+    meta["files"][1]["sha256"] = "0" * 64
+    (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True),
+                                       encoding="utf-8")
+    result = build(sources, tmp_path / "out", progress=False)
+    assert result.built == [GOOD]
+    assert re.search(r"narrative\.pdf: sha256 mismatch: file has [0-9a-f]{64}, source.yml "
+                     r"says 0{64}", result.failed[folder.name]), result.failed
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.update(files=[{"file": "transcript.txt", "sha256": m["sha256"]}]),
+     "either file \\+ sha256 .* or files"),
+    (lambda m: (m.pop("sha256"), m.pop("file")), "give file \\+ sha256"),
+    (lambda m: m.pop("sha256"), "give file \\+ sha256"),
+    (lambda m: (m.pop("file"), m.pop("sha256"), m.update(files=[])), "files: List should have"),
+    (lambda m: (m.pop("file"), m.update(files=[{"file": "transcript.txt", "sha256": m["sha256"]},
+                                                {"file": "transcript.txt", "sha256": m.pop("sha256")}])),
+     "transcript.txt listed twice"),
+    (lambda m: (m.pop("file"), m.update(files=[{"file": "../x.pdf", "sha256": m.pop("sha256")}])),
+     "files.0.file: Value error, must be a plain file name"),
+    (lambda m: (m.pop("file"), m.update(files=[{"file": "a.pdf", "sha256": m.pop("sha256"),
+                                                "size": 3}])), "files.0.size: Extra inputs"),
+    (lambda m: m.update(level="province"), "level: Input should be 'department' or 'unit'"),
+])
+def test_source_yml_names_its_files_one_way(sources, change, message):
+    folder = sources / GOOD
+    meta = yaml.safe_load((folder / "source.yml").read_text(encoding="utf-8"))
+    change(meta)
+    (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True),
+                                       encoding="utf-8")
+    with pytest.raises(SourceError, match=message):
+        load_source(folder)
+
+
+def test_one_file_in_files_is_the_same_document(sources, tmp_path):
+    meta = yaml.safe_load((sources / GOOD / "source.yml").read_text(encoding="utf-8"))
+    single = build(sources, tmp_path / "single", progress=False)
+    meta["files"] = [{"file": meta.pop("file"), "sha256": meta.pop("sha256")}]
+    (sources / GOOD / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True),
+                                               encoding="utf-8")
+    listed = build(sources, tmp_path / "listed", progress=False)
+    assert single.ok and listed.ok
+    for path in sorted((tmp_path / "single").rglob("*.csv")):
+        assert (tmp_path / "listed" / path.relative_to(tmp_path / "single")).read_bytes() == \
+            path.read_bytes(), path
+
+
+def test_a_narrative_file_alone_is_a_clear_error(sources, tmp_path):
+    folder = add_two_file_disclosure(sources)
+    meta = yaml.safe_load((folder / "source.yml").read_text(encoding="utf-8"))
+    meta.update(file="narrative.pdf", sha256=meta.pop("files")[1]["sha256"])
+    (folder / "source.yml").write_text(yaml.safe_dump(meta, allow_unicode=True),
+                                       encoding="utf-8")
+    (folder / "tables.pdf").unlink()
+    message = build(sources, tmp_path / "out", progress=False).failed[folder.name]
+    assert "narrative.pdf: none of the standard budget tables found" in message
+    assert "give both: `files:` in source.yml" in message
+
+
+def test_the_level_of_a_document_is_published(sources, tmp_path):
+    copy_seed("xuchang-city-zwfw-2024-budget", sources)
+    edit_meta(sources / "xuchang-city-zwfw-2024-budget", level="unit")
+    assert build(sources, tmp_path / "out", progress=False).ok
+    levels = {r["document_id"]: r["level"] for r in read_table(tmp_path / "out", "documents")}
+    assert levels == {GOOD: "department", "xuchang-city-zwfw-2024-budget": "unit"}
+
+
+def test_no_table_continues_from_one_file_into_the_next(tmp_path):
+    """A grid at the top of the second file, with no title before it, is not the rest of the
+    first file's last table (as it would be after a page break)."""
+    from pipeline.extract import read_document
+    from pipeline.recognize import recognize
+    text = (SEEDS[GOOD]).read_text(encoding="utf-8")
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("附表\n\n甲\t乙\n1\t2\n", encoding="utf-8")
+    one = recognize(read_document(tmp_path / "a.txt"))
+    both_doc = read_document([tmp_path / "a.txt", tmp_path / "b.txt"])
+    assert both_doc.files == ["a.txt", "b.txt"] and both_doc.format == "transcript"
+    both = recognize(both_doc)
+    assert [(t.kind.id, t.grid.n_rows) for t in both.tables] == \
+        [(t.kind.id, t.grid.n_rows) for t in one.tables]
+    assert len(both.unplaced) == len(one.unplaced) + 1
+
+
+def test_the_files_of_one_disclosure_share_a_format(tmp_path):
+    from pipeline.errors import ReadError
+    from pipeline.extract import read_document
+    with pytest.raises(ReadError, match=r"b.txt: is a transcript but a.pdf is a pdf"):
+        read_document([_copy(SEED_PDF, tmp_path / "a.pdf"), _copy(SEEDS[GOOD], tmp_path / "b.txt")])
+
+
+def _copy(src: Path, dest: Path) -> Path:
+    shutil.copy(src, dest)
+    return dest

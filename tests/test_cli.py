@@ -45,3 +45,26 @@ def test_python_dash_m_build_exits_nonzero_when_a_document_fails(tmp_path):
                            "--quiet"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1
     assert "FAILED  broken-doc" in proc.stderr and "source.yml: missing" in proc.stderr
+
+
+def test_extract_takes_the_files_of_one_disclosure_together(tmp_path):
+    from test_build import split_seed_pdf
+    narrative, tables = split_seed_pdf(tmp_path)
+    result = CliRunner().invoke(cli, ["extract", str(tables), str(narrative),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("# Extraction report: tables.pdf + narrative.pdf")
+    assert "- tables.pdf (17 pages)" in report and "- narrative.pdf (3 pages)" in report
+    with open(tmp_path / "out" / "three_public_expenses.csv", encoding="utf-8") as f:
+        [row] = list(csv.DictReader(f))
+    assert row["source_page"] == "9"  # the page within tables.pdf (page 12 of the whole PDF)
+
+
+def test_extract_of_a_narrative_alone_says_to_give_its_tables_file(tmp_path):
+    from test_build import split_seed_pdf
+    narrative, _ = split_seed_pdf(tmp_path)
+    result = CliRunner().invoke(cli, ["extract", str(narrative), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "narrative.pdf: none of the standard budget tables found" in result.output
+    assert "or both files to `extract`" in result.output
