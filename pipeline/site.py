@@ -49,6 +49,10 @@ PLUGIN_NAME = "budget-site"
 # the site groups departments by.
 DIVISIONS_CSV = ROOT / "pipeline" / "reference" / "divisions.csv"
 
+# A number column is declared NUMERIC (created as REAL, then renamed in the SQL, which
+# sqlite-utils cannot declare): SQLite stores a whole value as an integer and one with a
+# fraction as a real, so an amount of 460510100 yuan is 460510100 in the JSON, not
+# 460510100.0, and sums of whole amounts stay exact.
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER",
              "year": "INTEGER", "date": "TEXT", "datetime": "TEXT"}
 TRUE_VALUES = {"true", "True", "TRUE", "1"}
@@ -164,8 +168,16 @@ def _create_table(db: sqlite_utils.Database, resource: dict) -> None:
     for fk in schema.get("foreignKeys", []):
         (own,), (ref,) = fk["fields"], fk["reference"]["fields"]
         foreign_keys.append((own, fk["reference"]["resource"] or resource["name"], ref))
-    db[resource["name"]].create(columns, pk=tuple(pk) if len(pk) > 1 else pk[0],
-                                not_null=not_null, foreign_keys=foreign_keys)
+    sql = db.create_table_sql(resource["name"], columns,
+                              pk=tuple(pk) if len(pk) > 1 else pk[0],
+                              not_null=not_null, foreign_keys=foreign_keys)
+    for f in schema["fields"]:  # numbers: NUMERIC affinity (see SQL_TYPES)
+        if f.get("type") == "number":
+            sql, n = re.subn(rf'^(\s*"{re.escape(f["name"])}") REAL', r"\1 NUMERIC", sql,
+                             flags=re.M)
+            if n != 1:
+                raise SiteError(f"{resource['name']}.{f['name']}: cannot declare it NUMERIC")
+    db.execute(sql)
 
 
 # --------------------------------------------------------------------------------------

@@ -503,9 +503,10 @@ if hookimpl:
 
     @hookimpl
     def render_cell(value, column, datasette):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                column in _amount_columns(datasette):
+            return format_yuan(value)
         if isinstance(value, float):
-            if column in _amount_columns(datasette):
-                return format_yuan(value)
             return format_number(value)
         return None
 
