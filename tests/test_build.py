@@ -601,3 +601,33 @@ def test_the_files_of_one_disclosure_share_a_format(tmp_path):
 def _copy(src: Path, dest: Path) -> Path:
     shutil.copy(src, dest)
     return dest
+
+
+def test_a_changed_second_file_is_seen_by_the_cached_build(tmp_path):
+    """The cache key covers every file of a disclosure, not only the first."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    folder = add_two_file_disclosure(sources)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    assert build(sources, out, progress=False, cache_dir=cache).ok
+    with open(folder / "narrative.pdf", "ab") as f:
+        f.write(b"\n% appended\n")
+    result = build(sources, out, progress=False, cache_dir=cache)
+    assert "narrative.pdf: sha256 mismatch" in result.failed[folder.name]
+
+
+def test_the_review_finds_a_published_file_inside_a_disclosure_of_several(tmp_path):
+    """A reviewed document whose file is one of a published disclosure's files (or the
+    other way round) is the same file twice."""
+    from pipeline.review import _published_twice
+    a, b, c = "a" * 64, "b" * 64, "c" * 64
+    for name, rows in (("published", [("two-files", f"{a}; {b}"), ("other", c)]),
+                       ("reviewed", [("new-one", b), ("new-two", f"{c}; {'d' * 64}"),
+                                     ("fresh", "e" * 64)])):
+        (tmp_path / name / "data").mkdir(parents=True)
+        (tmp_path / name / "data" / "documents.csv").write_text(
+            "document_id,sha256\n" + "".join(f"{d},{s}\n" for d, s in rows), encoding="utf-8")
+    assert _published_twice(tmp_path / "published", tmp_path / "reviewed", []) == \
+        {"new-one": "two-files", "new-two": "other"}
+    assert _published_twice(tmp_path / "published", tmp_path / "reviewed", ["two-files"]) == \
+        {"new-two": "other"}
