@@ -3,16 +3,19 @@
 One pdfminer pass per page gives the chars and the drawn lines and rectangles; what the
 page's clipping or its edges hide is dropped. Then:
 
-1. Ruling lines are the visibly inked strokes and thin filled bars (white cell backgrounds
-   are ignored); collinear pieces are merged and touching rules form one table lattice,
-   its outer edges taken from the rules' ends where the border is missing.
+1. Ruling lines are the visibly inked strokes and thin filled bars or polygons (white cell
+   backgrounds are ignored); collinear pieces are merged and touching rules form one table
+   lattice, its outer edges taken from the rules' ends where the border is missing.
 2. Where rules are missing the text decides: rows of text lined up under a ruled header,
    or inside a band with no row rules, become rows; text sitting in separate columns of an
    unruled stretch keeps the column edges the rest of the table draws.
 3. Each lattice slot gets the chars whose centre falls in it; slots not separated by a rule
    merge into one cell (rowspan/colspan, text in the top-left slot), and a cell's wrapped
    lines are joined (CJK without spaces).
-4. Chars outside every table become TextBlocks, one per visual line, and all items are put
+4. Outside every lattice, a table printed with no rules at all is found from its text:
+   rows of amounts standing apart in aligned columns make its body, the lines just above
+   it its header (see _text_tables); prose never has amounts set apart in columns.
+5. Chars outside every table become TextBlocks, one per visual line, and all items are put
    in top-to-bottom order.
 """
 from __future__ import annotations
@@ -587,8 +590,9 @@ def _pieces(line: list[dict], header: bool = False, coarse: bool = False) -> lis
     """Split a visual line into the texts of its cells.
 
     Cells part at a column gap; an amount also parts from a label set close beside it (a
-    right-aligned amount, then the next column's left-aligned label) at any visible gap,
-    and in a header two CJK labels part at a word gap (labels have no spaces inside).
+    right-aligned amount, then the next column's left-aligned label) at any visible gap and
+    from another amount at a word gap, and in a header two CJK labels part at a word gap
+    (labels have no spaces inside).
     `coarse` splits at column gaps only.
     """
     tokens = _amount_ends(line)
@@ -599,6 +603,7 @@ def _pieces(line: list[dict], header: bool = False, coarse: bool = False) -> lis
         wide_a, wide_b = _wide(a["text"][-1]), _wide(b["text"][0])
         cut = gap > COLUMN_GAP * em or not coarse and (
             (gap > AMOUNT_GAP * em and (i in tokens or i + 1 in tokens) and wide_a != wide_b)
+            or (gap > WORD_GAP * em and i in tokens and i + 1 in tokens)
             or (header and wide_a and wide_b and gap > WORD_GAP * em))
         if cut:
             runs.append([b])
@@ -629,14 +634,16 @@ def _size(line: list[dict]) -> float:
 def _text_tables(chars: list[dict], number: int) -> list[tuple[float, Grid, set[int]]]:
     """Tables printed without any ruling line, found from the alignment of their text.
 
-    A body is a run of lines, each within BODY_GAP ems of the next, whose rows hold an
-    amount (decimals or thousands separators) standing apart from the rest of the line by a
-    column gap, in a column that lines up (same right edge) on two or more rows, or three
-    such amounts on one row. Prose never has amounts set apart in columns, and a line of
-    prose (one piece running over most of the width) ends the run. Columns part where no
-    line of the body has text; the lines right above the body, set in the same size and not
-    a `label：value` line (编制单位：…, 单位：万元), are its header. Returns each table's top,
-    its grid and the ids of the chars it used.
+    A body is a run of lines, each within BODY_GAP ems of the next and in one size, whose
+    rows hold amounts (decimals or thousands separators) standing apart from the rest of the
+    line, right-aligned in a column on three rows (or on two rows of two amounts each, or
+    three amounts on one row). Prose never has amounts set apart in columns, and a line of
+    prose (a run of text over half the page's text width) ends the run. Columns part where
+    no line of the body has text; each line with an amount starts a row, and a wrapped label
+    joins the row nearest to it. The lines right above the body, in the same size and not a
+    `label：value` line (编制单位：…, 单位：万元), are its header (see _header_cells).
+    Nothing here depends on a producer or a template: only on the page's text positions.
+    Returns each table's top, its grid and the ids of the chars it used.
     """
     lines = _lines(chars)
     if not lines:
