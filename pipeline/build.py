@@ -24,7 +24,7 @@ from pebble import ProcessExpired, ProcessPool
 from tqdm import tqdm
 
 from .cache import Cache
-from .checks import report, run_checks, unacknowledged_failures
+from .checks import GAP_RULE, gap_subject, report, run_checks, unacknowledged_failures
 from .errors import PipelineError, RecognitionError, SourceError
 from .extract import Extraction, extract_document
 from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
@@ -41,6 +41,7 @@ class BuildResult:
     warnings: dict[str, list[str]] = field(default_factory=dict)
     validation_errors: list[str] = field(default_factory=list)
     check_reports: dict[str, str] = field(default_factory=dict)
+    gaps: dict[str, list[str]] = field(default_factory=dict)  # tables not read, unacknowledged
     package: Path | None = None
 
     @property
@@ -278,7 +279,7 @@ def _take(outcome: Outcome, writer: PackageWriter, result: BuildResult, seen: di
                                         f"{seen[entry.sha256]} (sha256 {entry.sha256})")
             return
     seen.update({entry.sha256: source.id for entry in source.meta.file_list})
-    failing = unacknowledged_failures(outcome.checks)
+    failing = unacknowledged_failures(outcome.checks, gaps=False)
     if failing:
         named = "; ".join(f"{r['rule']}: {r['subject']}" for r in failing[:3])
         more = f"; and {len(failing) - 3} more" if len(failing) > 3 else ""
@@ -288,5 +289,12 @@ def _take(outcome: Outcome, writer: PackageWriter, result: BuildResult, seen: di
         return
     writer.add(source, extraction, outcome.checks)
     result.built.append(source.id)
+    open_gaps = {r["subject"] for r in unacknowledged_failures(outcome.checks)
+                 if r["rule"] == GAP_RULE}
+    gaps = [f"{gap_subject(t)}: {t.reason}" for t in extraction.tables
+            if not t.read and gap_subject(t) in open_gaps]
+    if gaps:  # published without them; a review refuses them until acknowledged
+        result.gaps[source.id] = gaps
     result.warnings[source.id] = extraction.warnings + [
-        f"unplaced table: {u}" for u in extraction.unplaced]
+        f"unplaced table: {u}" for u in extraction.unplaced] + [
+        f"table not read: {g}" for g in gaps]

@@ -31,6 +31,9 @@ LAYOUTS = {
 
 @dataclass
 class TableReport:
+    """One recognized table and what became of it: extracted, printed empty, or not
+    extracted (with the reason; its rows are not published)."""
+
     kind: str
     resource: str
     title: str
@@ -41,6 +44,12 @@ class TableReport:
     rows: int
     empty: bool
     notes: list[str]
+    status: str = "extracted"  # extracted | empty | not_extracted
+    reason: str | None = None
+
+    @property
+    def read(self) -> bool:
+        return self.status != "not_extracted"
 
 
 @dataclass
@@ -135,15 +144,26 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
     numbers = [p.number for p in doc.pages if p.number is not None]
     out = Extraction(document_id, doc, department_names=recognition.department_lines,
                      format=doc.format, pages=len(numbers) or None)
+    keys = _Keys(ctx.warnings)
     for table in recognition.tables:
-        produced = _normalize(table, ctx, recognition.tables)
-        count = 0
+        report = TableReport(table.kind.id, table.kind.resource, table.title, table.page,
+                             table.parts, table.unit, table.unit_source, 0, is_empty(table),
+                             table.notes)
+        try:
+            produced = keys.admit(_normalize(table, ctx, recognition.tables), path, table)
+        except RecognitionError as exc:  # this table fails alone; the others publish
+            report.status = "not_extracted"
+            report.reason = exc.message + (f" (page {exc.page})" if exc.page not in
+                                           (None, table.page) else "")
+            report.unit, report.unit_source = table.unit, table.unit_source
+            out.tables.append(report)
+            continue
         for resource, rows in produced.items():
             out.rows.setdefault(resource, []).extend(rows)
-            count += len(rows)
-        out.tables.append(TableReport(table.kind.id, table.kind.resource, table.title,
-                                      table.page, table.parts, table.unit, table.unit_source,
-                                      count, is_empty(table), table.notes))
+            report.rows += len(rows)
+        report.unit, report.unit_source = table.unit, table.unit_source
+        report.status = "empty" if report.empty else "extracted"
+        out.tables.append(report)
     for u in recognition.unplaced:
         where = f"page {u.page}" if u.page is not None else f"line {u.line}"
         out.unplaced.append(f"{u.title} ({where}): {u.reason}")
@@ -151,24 +171,50 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
     if scanned:
         out.warnings.append(f"no text layer on {scanned} (scanned images): any table "
                             "there is not read; contribute a transcript or an OCR'd PDF")
-    _check_keys(out, path)
+    if not any(t.read for t in out.tables):
+        failed = "; ".join(f"table {t.title!r}" + (f", page {t.page}" if t.page else "") +
+                           f": {t.reason}" for t in out.tables)
+        raise RecognitionError(path, f"no standard table could be read: {failed}")
     return out
 
 
-def _check_keys(out: Extraction, path: Path) -> None:
-    """Give every row all its table's fields, and check keys are unique within a table."""
-    for resource, rows in out.rows.items():
-        table = BY_NAME[resource]
-        names = table.field_names()
-        seen: dict[tuple, dict] = {}
-        for i, row in enumerate(rows):
-            extra = set(row) - set(names)
-            if extra:
-                raise AssertionError(f"{resource}: unknown fields {extra}")  # a bug, not input
-            row = rows[i] = {n: row.get(n) for n in names}
-            key = tuple(row.get(k) for k in table.primary_key)
-            if key in seen:
-                raise RecognitionError(
-                    path, f"two rows with the same key {dict(zip(table.primary_key, key))} in "
-                          f"{resource}", page=row.get("source_page"), table=row["source_table"])
-            seen[key] = row
+class _Keys:
+    """The primary keys published so far in one document, per resource."""
+
+    def __init__(self, warnings: list[str]):
+        self.seen: dict[str, dict[tuple, tuple]] = {}  # key -> the row's facts
+        self.warnings = warnings
+
+    def admit(self, produced: dict[str, list[dict]], path: Path, table: Table) -> dict[str, list[dict]]:
+        """Give every row all its resource's fields. A row whose key is taken (by this table
+        or an earlier one) with other figures fails the table, so no row of it is published;
+        with the same figures it is the same line printed twice and is published once."""
+        out, new = {}, {}
+        for resource, rows in produced.items():
+            spec = BY_NAME[resource]
+            names = spec.field_names()
+            taken = self.seen.setdefault(resource, {})
+            mine = new.setdefault(resource, {})
+            out[resource] = []
+            for row in rows:
+                extra = set(row) - set(names)
+                if extra:
+                    raise AssertionError(f"{resource}: unknown fields {extra}")  # a bug, not input
+                row = {n: row.get(n) for n in names}
+                key = tuple(row.get(k) for k in spec.primary_key)
+                facts = tuple(row.get(f.name) for f in spec.fields if f.amount)
+                before = taken.get(key, mine.get(key))
+                if before is not None:
+                    shown = {k: v for k, v in zip(spec.primary_key, key) if v is not None}
+                    if before != facts:
+                        raise RecognitionError(
+                            path, f"two rows with the same key {shown} in {resource}",
+                            page=row.get("source_page"), table=table.title)
+                    self.warnings.append(f"{table.title} ({table.where}): the line {shown} is "
+                                         "printed twice with the same figures; published once")
+                    continue
+                mine[key] = facts
+                out[resource].append(row)
+        for resource, keys in new.items():
+            self.seen[resource].update(keys)
+        return out

@@ -64,7 +64,7 @@ def document_row(source: Source, extraction: Extraction) -> dict:
         "source_format": m.format, "source_file": m.file_names,  # several files: "a; b"
         "sha256": "; ".join(f.sha256 for f in m.file_list),
         "licence": m.licence, "pages": extraction.pages,
-        "tables_found": len(extraction.tables),
+        "tables_found": sum(t.read for t in extraction.tables),
     }
 
 
@@ -72,7 +72,8 @@ def table_rows(document_id: str, extraction: Extraction) -> list[dict]:
     return [{"document_id": document_id, "table_kind": t.kind, "resource": t.resource,
              "source_table": t.title, "source_page": t.page, "pages": t.parts,
              "source_unit": t.unit, "unit_source": t.unit_source or None, "rows": t.rows,
-             "empty": t.empty, "notes": "\n".join(t.notes) or None}
+             "empty": t.empty, "notes": "\n".join(t.notes) or None,
+             "status": t.status, "reason": t.reason}
             for t in extraction.tables]
 
 

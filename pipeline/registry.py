@@ -161,7 +161,8 @@ DOCUMENTS = Table(
         Field("pages", "integer", "页数",
               "Pages in the source PDF, all its files together (empty for transcripts)",
               minimum=1),
-        Field("tables_found", "integer", "识别表数", "Standard tables recognized in it",
+        Field("tables_found", "integer", "识别表数", "Standard tables recognized and read in it (document_tables also lists the "
+              "ones not read)",
               minimum=0),
     ),
     ("document_id",),
@@ -171,7 +172,8 @@ DOCUMENT_TABLES = Table(
     "document_tables", "文档所含表格",
     "Every standard table recognized in each document, with where it is printed, its unit, "
     "how many published rows it gave, and its notes. An empty table (printed with a note such "
-    "as 此表为空表) is listed with rows = 0: present, not missing.",
+    "as 此表为空表) is listed with rows = 0: present, not missing. A table that could not be "
+    "read is listed too, with status not_extracted and the reason: a gap, not an absence.",
     (
         DOCUMENT_ID,
         text("table_kind", "表格类别", "Which standard table it is (templates.yml kinds)",
@@ -188,6 +190,12 @@ DOCUMENT_TABLES = Table(
         Field("rows", "integer", "发布行数", "Rows published from it", required=True, minimum=0),
         Field("empty", "boolean", "空表", "True when the table holds no amounts", required=True),
         text("notes", "表注", "Notes printed with the table (注：…), one per line"),
+        text("status", "提取状态",
+             "extracted; empty (printed with no amounts); or not_extracted: the table was "
+             "recognized but could not be read with proof, so none of its rows is published "
+             "(the other tables of the document are)", required=True,
+             enum=("extracted", "empty", "not_extracted")),
+        text("reason", "未提取原因", "Why a not_extracted table could not be read"),
     ),
     ("document_id", "table_kind", "source_table"),
     (DOC_FK,),
@@ -270,6 +278,8 @@ APPROPRIATION_SUMMARY = _fact(
 INCOME_SOURCES = (
     ("total", "总计", "Total income including carry-over"),
     ("current_total", "本年收入合计", "This year's income"),
+    ("appropriation", "财政拨款收入", "This year: appropriation from all budget funds (一般公共预算, "
+     "政府性基金, 国有资本经营), where a table prints it as one column"),
     ("general_public_budget", "一般公共预算", "This year: general public budget"),
     ("general_public_budget_appropriation", "其中：财政拨款",
      "This year: of the general public budget, appropriation"),
@@ -282,6 +292,7 @@ INCOME_SOURCES = (
     ("superior_subsidy", "上级补助收入", "This year: subsidies from the superior"),
     ("subordinate_remittance", "附属单位上缴收入", "This year: remittances from subordinate units"),
     ("other_income", "其他收入", "This year: other income"),
+    ("unit_funds", "单位资金", "This year: the unit's own funds (事业收入, 经营收入, 其他收入 …), total"),
     ("debt_income", "债务资金", "This year: debt financing"),
     ("special_account_education", "专户管理教育收费", "This year: of special-account funds, education fees"),
     ("other_non_tax_income", "其他非税收入", "This year: other non-tax revenue"),
@@ -323,6 +334,13 @@ EXPENDITURE_MEASURES = (
     amount("project", "项目支出", "Project expenditure"),
     amount("project_operating", "其他运转类", "Project: other operating (其他运转类)"),
     amount("project_specific", "特定目标类", "Project: specific-purpose (特定目标类)"),
+    amount("basic_personnel", "人员经费", "Basic: personnel costs, where a table prints them as one "
+           "column (工资福利支出 + 对个人和家庭的补助)"),
+    amount("basic_public", "公用经费", "Basic: public (running) costs, where a table prints them as "
+           "one column"),
+    amount("operating_expenditure", "事业单位经营支出", "Operating expenditure of public institutions"),
+    amount("remittance_to_superior", "上缴上级支出", "Remittances to the superior"),
+    amount("subsidy_to_subordinate", "对附属单位补助支出", "Subsidies to subordinate units"),
     amount("reserve", "单位预留机动经费", "Unit's reserved contingency funds"),
     amount("carry_forward", "结转下年资金", "Carried forward to next year"),
 )
@@ -381,6 +399,8 @@ EXPENDITURE_BY_ECONOMIC = _fact(
              required=True, enum=("all", "administrative_operating")),
     ) + ECONOMIC_KEYS + (
         amount("total", "总计", "Total"),
+        amount("basic", "基本支出", "Basic expenditure, where the table splits basic and project"),
+        amount("project", "项目支出", "Project expenditure, where the table splits basic and project"),
         amount("general_public_budget", "一般公共预算", "General public budget"),
         amount("general_public_budget_appropriation", "其中：财政拨款",
                "Of the general public budget: appropriation"),
