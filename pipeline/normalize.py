@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -59,14 +60,53 @@ def map_columns(paths: list[list[str]], specs: tuple[ColumnSpec, ...]) -> dict[i
     return mapping
 
 
-def _check_unmapped(table: Table, ctx: Context, paths, mapping) -> None:
+def header_years(paths: list[list[str]]) -> tuple[int, ...]:
+    """The years printed in a header (2025年预算数, 2026年预算数), oldest first."""
+    return tuple(sorted({int(y) for path in paths for part in path
+                         for y in re.findall(r"(\d{4})年", label(part))}))
+
+
+def amount_columns(paths: list[list[str]], kind, resource: str,
+                   skip=()) -> dict[int, str]:
+    """Columns -> amount fields of `resource`, by what their header paths name (templates.yml
+    `vocabulary` and `fields`). A column whose header is not understood, or names a field
+    an earlier column took, is left out (and fails its table if it holds amounts)."""
+    vocabulary = templates.load().vocabulary
+    years = header_years(paths)
+    mapping: dict[int, str] = {}
+    for c, path in enumerate(paths):
+        if c in skip or not path:
+            continue
+        meaning = vocabulary.read_path(path, years)
+        key = vocabulary.field_for(resource, meaning, kind.fixes) if meaning is not None else None
+        if key is not None and key not in mapping.values():
+            mapping[c] = key
+    return mapping
+
+
+def _check_unmapped(table: Table, ctx: Context, paths, mapping, resource: str | None = None) -> None:
+    """A column holding amounts that is not mapped fails the table, saying why: its header
+    is not understood, or it means the same as another column. A column understood to
+    hold something no field publishes (another year, a fund outside the table's) is only
+    reported (see _warn_unpublished_columns)."""
+    vocabulary = templates.load().vocabulary
+    years = header_years(paths)
     for i, row in table.body():
         for c, text in enumerate(row):
-            if c not in mapping and clean(text) and looks_numeric(text):
-                header = "/".join(paths[c]) if c < len(paths) and paths[c] else "(no header)"
+            if c in mapping or not clean(text) or not looks_numeric(text):
+                continue
+            path = paths[c] if c < len(paths) else []
+            header = "/".join(path) if path else "(no header)"
+            meaning = vocabulary.read_path(path, years) if path else None
+            if meaning is None:
                 raise table_error(ctx, table, f"column {c + 1} ({header}) holds {text!r} but "
-                                  "its header is not a known column; add the label to "
-                                  "pipeline/templates.yml", i)
+                                  "its header is not understood", i)
+            key = vocabulary.field_for(resource or table.kind.resource, meaning, table.kind.fixes)
+            if key is not None:
+                other = [k + 1 for k, v in mapping.items() if v == key]
+                raise table_error(ctx, table, f"column {c + 1} ({header}) reads as {key}, " +
+                                  (f"like column {other[0]}" if other else "but it is not placed "
+                                   "beside an item column"), i)
 
 
 def table_unit(table: Table, ctx: Context) -> str:
@@ -125,7 +165,29 @@ def _is_unit_code(code: str, name: str, field_name: str, ctx: Context) -> bool:
     return not code.startswith(_CLASS_PREFIX[field_name])
 
 
-def _lines_identity(resource: str, cells: dict[str, str], ctx: Context) -> dict:
+_CODE_NAME = re.compile(r"^\s*(?:[\[【]\s*(?P<a>\d{3}(?:\d{2}){0,2})\s*[\]】]"
+                        r"|(?P<b>\d{3}(?:\d{2}){0,2})(?:\s*[-—－]\s*|\s+))\s*(?P<name>\S.*)$")
+
+
+def code_and_name(text: str | None) -> tuple[str, str]:
+    """A code printed in the name's cell: '[2014001]行政运行', '50101-工资奖金津补贴' or
+    '2010301 行政运行' -> (code, name); otherwise ('', the name)."""
+    m = _CODE_NAME.match(unicodedata.normalize("NFKC", text or ""))
+    if not m:
+        return "", clean(text)
+    return m.group("a") or m.group("b"), clean(m.group("name"))
+
+
+def _named_unit(name: str, ctx: Context) -> str:
+    """The line type of a row named but not coded: the department, a unit (a name that is
+    not a total), or '' (nothing names it: the table's total)."""
+    if not name or _is_total(name):
+        return ""
+    return "department" if label(name) in ctx.unit_names else "unit"
+
+
+def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
+                    named_units: bool = False) -> dict:
     """The identifying columns of a line row, and its line_type."""
     out: dict = {}
     if resource in ("expenditure_by_function", "income_by_source"):
@@ -133,23 +195,30 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context) -> dict:
             or digits(cells.get("code"))
         name = clean(cells.get("name"))
         unit = digits(cells.get("unit_code"))
+        if not code:
+            code, name = code_and_name(cells.get("name"))
         if code and _is_unit_code(code, name, "function_code", ctx) and not unit:
             code, unit = "", code
         out.update(function_code=code or None, name=name or None, unit_code=unit or None)
         texts = [cells.get(k, "") for k in ("code_1", "code", "name", "unit_code")]
-        kind = "item" if code else ("department_or_unit" if unit else "")
+        kind = "item" if code else ("department_or_unit" if unit else
+                                    _named_unit(name, ctx) if named_units else "")
     elif resource in ("basic_expenditure_by_economic", "expenditure_by_economic"):
         dept = join_code([cells.get("dept_1", ""), cells.get("dept_2", "")]) \
             or digits(cells.get("dept_code"))
         gov = join_code([cells.get("gov_1", ""), cells.get("gov_2", "")]) \
             or digits(cells.get("gov_code"))
-        name = clean(cells.get("dept_name"))
+        name, gov_name = clean(cells.get("dept_name")), clean(cells.get("gov_name"))
+        if not dept:
+            dept, name = code_and_name(cells.get("dept_name"))
+        if not gov:
+            gov, gov_name = code_and_name(cells.get("gov_name"))
         unit = ""
         if dept and not gov and _is_unit_code(dept, name, "department_economic_code", ctx):
             dept, unit = "", dept
         out.update(department_economic_code=dept or None, department_economic_name=None if unit else name or None,
                    government_economic_code=gov or None,
-                   government_economic_name=clean(cells.get("gov_name")) or None,
+                   government_economic_name=gov_name or None,
                    unit_code=unit or None)
         texts = [cells.get(k, "") for k in ("dept_1", "dept_code", "dept_name", "gov_name")]
         kind = "item" if dept or gov else ("department_or_unit" if unit else "")
@@ -183,7 +252,9 @@ def line_columns(header: Table, ctx: Context, body: Table | None = None) -> dict
     """Map columns to fields from `header`'s header rows; TableError if a column of `body`
     (default: the same table) holds amounts under a header we do not know."""
     paths = header_paths(header.grid, header.n_header)
-    mapping = map_columns(paths, templates.load().columns(header.kind.resource))
+    resource = header.kind.resource
+    mapping = map_columns(paths, templates.load().columns(resource))
+    mapping.update(amount_columns(paths, header.kind, resource, skip=mapping))
     _check_unmapped(body or header, ctx, paths, mapping)
     return mapping
 
@@ -289,12 +360,17 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
     amount_fields = {f.name for f in BY_NAME[resource].fields if f.amount}
     out = []
     current_unit: str | None = None
+    paths = header_paths(table.grid, table.n_header)
+    named_units = any("单位" in part for c, key in mapping.items() if key == "name"
+                      for part in paths[c])
+    above: dict[str, str] = {}  # the code parts printed on the lines above
     for i, row in table.body():
         if not any(clean(c) for c in row) or _is_none_marker(row):
             continue
         cells = {key: row[c] if c < len(row) else "" for c, key in mapping.items()}
+        _carry_code_parts(cells, above)
         record = dict(table.kind.attrs)
-        record.update(_lines_identity(resource, cells, ctx))
+        record.update(_lines_identity(resource, cells, ctx, named_units))
         if record["line_type"] in ("department", "unit"):
             current_unit = record["unit_code"]
         elif record["line_type"] == "item" and current_unit and not record.get("unit_code"):
@@ -308,6 +384,28 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
     if resource == "government_procurement":
         _fill_procurement(out)
     return out
+
+
+_CODE_PARTS = (("code_1", "code_2", "code_3"), ("dept_1", "dept_2"), ("gov_1", "gov_2"))
+
+
+def _carry_code_parts(cells: dict[str, str], above: dict[str, str]) -> None:
+    """A code split over 类/款/项 columns may print each level's part only on its own line
+    (201 on the 类 line, then 08 alone on the 款 line): a line whose first parts are blank
+    takes them from the lines above."""
+    for parts in _CODE_PARTS:
+        printed = [digits(cells.get(k)) for k in parts]
+        level = next((n for n, d in enumerate(printed) if d), None)
+        if level is None:
+            continue
+        if level > 0 and all(above.get(k) for k in parts[:level]):
+            for k in parts[:level]:
+                cells[k] = above[k]
+        for n, k in enumerate(parts):
+            if n >= level:
+                above[k] = printed[n] if n == level else ""
+            if n > level and printed[n]:
+                above[k] = printed[n]
 
 
 def _fill_procurement(rows: list[dict]) -> None:
@@ -417,8 +515,8 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     summary = tpl.raw["summary"]
     sides = [(s["side"], re.compile(s["label"])) for s in summary["sides"]]
     item_label = re.compile(summary["item"])
-    amount_specs = tpl.specs("summary", "amounts")
     paths = header_paths(table.grid, table.n_header)
+    years = header_years(paths)
     blocks: list[dict] = []  # {side, item: col, amounts: {col: key}}
     for c, path in enumerate(paths):
         side = next((s for s, rx in sides if any(rx.search(p) for p in path[:-1] or path)), None)
@@ -431,11 +529,14 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
         if path and item_label.search(path[-1]) and block["item"] is None:
             block["item"] = c
         else:
-            key = next((s.key for s in amount_specs if s.matches(path)), None)
+            side_free = [p for p in path if not any(rx.fullmatch(p) for _, rx in sides)]
+            meaning = tpl.vocabulary.read_path(side_free, years)
+            key = tpl.vocabulary.field_for("summary", meaning, table.kind.fixes) \
+                if meaning is not None else None
             if key and key not in block["amounts"].values():
                 block["amounts"][c] = key
     mapped = {b["item"] for b in blocks} | {c for b in blocks for c in b["amounts"]}
-    _check_unmapped(table, ctx, paths, {c: "" for c in mapped if c is not None})
+    _check_unmapped(table, ctx, paths, {c: "" for c in mapped if c is not None}, "summary")
     if not blocks or any(b["item"] is None for b in blocks):
         raise table_error(ctx, table, "cannot find the item/amount columns of this summary "
                           f"table (header: {paths})")
@@ -506,15 +607,65 @@ def _item_code_of(item: str, patterns: dict) -> str | None:
     return next((k for k, rx in patterns.items() if re.search(rx, item)), None)
 
 
+_LIST_NUMBERING = re.compile(r"^(其中[:：]?|[(（]?[一二三四五六七八九十\d]+[)）、.．]?\s*)+")
+
+
+def _vertical_form(table: Table, ctx: Context, paths: list[list[str]]) -> list[dict] | None:
+    """A form printed as a list (项目 | 金额): each row's label names the field, read with
+    the vocabulary like a column header. The amount is the column that names no fund or
+    period beyond the table's (合计, 预算数); other understood columns (a fund's share)
+    are not published. None when the table is not such a list."""
+    tpl = templates.load()
+    item = re.compile(tpl.raw["summary"]["item"])
+    vocabulary = tpl.vocabulary
+    if not paths or not paths[0] or not item.search(paths[0][-1]):
+        return None
+    meanings = {c: vocabulary.read_path(p) for c, p in enumerate(paths) if c and p}
+    if any(m is None or "item" in m for m in meanings.values()):
+        return None
+    plain = [c for c, m in meanings.items() if not {d: v for d, v in m.items()
+                                                    if vocabulary.optional.get(d) != v}]
+    if not plain:
+        return None
+    column = plain[0]
+    _warn_unpublished_columns(table, ctx, {0: "item", column: "amount"})
+    unit = table_unit(table, ctx)
+    record: dict = {"line_type": "total", "unit_code": None, "name": None}
+    first = None
+    for i, row in table.body():
+        text = _LIST_NUMBERING.sub("", clean(row[0]))
+        value = _amount(table, ctx, row[column] if column < len(row) else "", unit, i)
+        meaning = vocabulary.read_path([text]) if text else None
+        key = vocabulary.field_for(table.kind.resource, meaning, table.kind.fixes) \
+            if meaning is not None else None
+        if key is None or key in record:
+            if value is not None and (meaning is None or key in record):
+                raise table_error(ctx, table, f"line {text!r} is not understood", i)
+            if value is not None:
+                ctx.warnings.append(f"{table.title} ({table.where}): line {text} is not published")
+            continue
+        record[key] = value
+        first = i if first is None else first
+    if "grand_total" in record and "total" not in record:
+        record["total"] = record.pop("grand_total")
+    record.update(_provenance(table, ctx, first if first is not None else table.n_header, unit))
+    return [record]
+
+
 def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
-    """三公-style tables: labelled columns, one row of values (or one per unit)."""
+    """三公-style tables: labelled columns, one row of values (or one per unit); or the
+    same fields printed as a list, one per row."""
     tpl = templates.load()
     paths = header_paths(table.grid, table.n_header)
+    vertical = _vertical_form(table, ctx, paths)
+    if vertical is not None:
+        return vertical
     mapping = map_columns(paths, tpl.specs("form_row", table.kind.resource))
+    mapping.update(amount_columns(paths, table.kind, table.kind.resource, skip=mapping))
+    _check_unmapped(table, ctx, paths, mapping)
     if "grand_total" in mapping.values() and "total" not in mapping.values():
         # a lone 合计 is the table's own total unless another column holds the 三公 total
         mapping = {c: "total" if k == "grand_total" else k for c, k in mapping.items()}
-    _check_unmapped(table, ctx, paths, mapping)
     unit = table_unit(table, ctx)
     out = []
     for i, row in table.body():

@@ -23,6 +23,7 @@ class Kind:
     titles: tuple[re.Pattern, ...]
     header: tuple[re.Pattern, ...] = ()
     attrs: dict = field(default_factory=dict, hash=False)
+    fixes: dict = field(default_factory=dict, hash=False)  # dimensions the table itself fixes
 
     def fits_header(self, labels: str) -> bool:
         """Whether the header labels (joined) carry this kind's signature."""
@@ -46,11 +47,90 @@ def _specs(items: list[dict]) -> tuple[ColumnSpec, ...]:
                             re.compile(i["within"]) if i.get("within") else None) for i in items)
 
 
+Meaning = dict  # dimension -> value, e.g. {"fund": "general_public_budget", "spending": "basic"}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Words of column headers by dimension (templates.yml `vocabulary`), and the amount
+    fields of each table as combinations of them (`fields`)."""
+
+    words: tuple[tuple[str, str, re.Pattern], ...]  # (dimension, value, pattern), in order
+    implies: dict = field(hash=False)
+    optional: dict = field(hash=False)
+    parts: dict = field(hash=False)
+    nested: dict = field(hash=False)
+    year: re.Pattern
+    filler: re.Pattern
+    fields: dict = field(hash=False)
+
+    def read_part(self, text: str, years: tuple[int, ...] = ()) -> Meaning | None:
+        """What one header label names, or None when a word of it is not known."""
+        rest, meaning = label(text), {}
+        for m in self.year.finditer(rest):
+            year = int(m.group("year"))
+            meaning["period"] = "current" if not years or year >= max(years) else "previous"
+        rest = self.year.sub(" ", rest)
+        for dim, value, pattern in self.words:
+            if dim not in meaning and pattern.search(rest):
+                meaning[dim] = value
+                rest = pattern.sub(" ", rest, count=1)
+        if self.filler.sub("", rest):
+            return None
+        for dim, value in list(meaning.items()):
+            for d, v in self.implies.get(dim, {}).get(value, {}).items():
+                meaning.setdefault(d, v)
+        return meaning
+
+    def read_path(self, path: list[str], years: tuple[int, ...] = ()) -> Meaning | None:
+        """What a column's header path names: its parts' meanings, a deeper part refining an
+        upper one; None when a part is not understood."""
+        meaning: Meaning = {}
+        for part in path:
+            got = self.read_part(part, years)
+            if got is None:
+                return None
+            for dim, value in got.items():
+                upper = meaning.get(dim)
+                meaning[dim] = self.nested.get(dim, {}).get(f"{upper}>{value}", value)
+        return meaning
+
+    def field_for(self, resource: str, meaning: Meaning, fixes: dict) -> str | None:
+        """The amount field of `resource` a column of this meaning holds, in a table that
+        fixes `fixes` (e.g. fund: general_public_budget); None when no field is meant."""
+        meaning = dict(meaning)
+        for dim, fixed in fixes.items():
+            if dim not in meaning or meaning[dim] in self.parts.get(dim, {}).get(fixed, ()):
+                continue  # a part of what the table fixes is told apart
+            if fixed != "any" and meaning[dim] != fixed:
+                return None
+            del meaning[dim]
+        fields = {key: {d: v for d, v in want.items() if fixes.get(d) not in ("any", v)}
+                  for key, want in self.fields.get(resource, {}).items()}
+        for key, want in fields.items():
+            if meaning == want:
+                return key
+        loose = {d: v for d, v in meaning.items() if self.optional.get(d) != v}
+        return next((key for key, want in fields.items() if loose == want), None)
+
+
+def _vocabulary(raw: dict) -> Vocabulary:
+    voc = raw["vocabulary"]
+    words = tuple((dim, value, re.compile("|".join(f"(?:{p})" for p in patterns)))
+                  for dim, values in voc["dimensions"].items()
+                  for value, patterns in values.items())
+    filler = re.compile("|".join(f"(?:{p})" for p in voc["filler"]))
+    return Vocabulary(words, voc.get("implies", {}), voc.get("optional", {}),
+                      voc.get("parts", {}), voc.get("nested", {}), re.compile(voc["year"]), filler,
+                      raw["fields"])
+
+
 @dataclass(frozen=True)
 class Templates:
     raw: dict = field(hash=False)
     kinds: tuple[Kind, ...]
     title_noise: re.Pattern
+    vocabulary: Vocabulary
 
     def pattern(self, name: str) -> re.Pattern:
         return _compiled(self.raw[name])
@@ -105,9 +185,11 @@ def load() -> Templates:
     raw = yaml.safe_load(TEMPLATES_FILE.read_text(encoding="utf-8"))
     kinds = tuple(
         Kind(k, v["resource"], v["layout"], tuple(re.compile(t) for t in v["titles"]),
-             tuple(re.compile(h) for h in v.get("header", [])), dict(v.get("attrs", {})))
+             tuple(re.compile(h) for h in v.get("header", [])), dict(v.get("attrs", {})),
+             {**({"fund": v["attrs"]["fund"]} if "fund" in v.get("attrs", {}) else {}),
+              **v.get("fixes", {})})
         for k, v in raw["kinds"].items()
     )
     noise = re.compile("|".join(raw["title_noise"]))
-    return Templates(raw, kinds, noise)
+    return Templates(raw, kinds, noise, _vocabulary(raw))
 

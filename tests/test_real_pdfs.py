@@ -37,9 +37,9 @@ def test_shanghai_headline_totals(package):
 
 def test_shanghai_income_by_function_code_row(package):
     (row,) = read_table(package, "income_by_source", document_id=SH, function_code="2040604")
-    assert (row["name"], row["total"], row["general_public_budget"], row["business_income"],
+    assert (row["name"], row["total"], row["appropriation"], row["business_income"],
             row["operating_income"], row["other_income"]) == \
-        ("基层司法业务", "21703947", "21703947", "0", "0", "0")
+        ("基层司法业务", "21703947", "21703947", "0", "0", "0")  # 财政拨款收入: all appropriation
     assert row["source_page"] == "11"
 
 
