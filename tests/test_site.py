@@ -937,3 +937,13 @@ def test_database_page_names_tables_in_chinese(client):
     assert "项目支出表 (projects)" in page and "部门 (departments)" in page
     assert re.search(r'<a href="/budgets/document_summary">文档概览[^<]*</a> '
                      r'<code class="table-name">document_summary</code>', page)
+
+
+def test_charts_overview_of_each_departments_latest_budget(many):
+    page = many.get("/charts", year="latest").text
+    assert '<option value="latest" selected>' in page
+    bars = _bars(page, "departments")
+    assert bars[0] == "新乡市政务服务和大数据管理局 (2024)" and bars[-1] == "其他 22 个 · 22 others"
+    table = _section(page, 'id="departments"', "</figure>")
+    assert table.count("<tr>") == 38  # header + every department with a budget
+    assert "新乡市红旗区政务服务和大数据管理局</td><td>河南省</td><td>新乡市</td><td>2022</td>" in table

@@ -382,9 +382,10 @@ def _list_table(header: list[str], rows: list[list]) -> dict:
 
 
 async def _overview_charts(datasette, db, departments: list[dict], scope: dict) -> dict:
-    """Charts over many departments: for one year, each department's spending (the largest
-    TOP_DEPARTMENTS, the rest as one bar), spending by province or city, and by function
-    class; within a province or city when one is chosen."""
+    """Charts over many departments: for one year (or each department's latest, year
+    "latest"), each department's spending (the largest TOP_DEPARTMENTS, the rest as one
+    bar), spending by province or city, and by function class; within a province or city
+    when one is chosen."""
     chosen = [d for d in departments
               if (not scope["province"] or d["province_name"] == scope["province"])
               and (not scope["city"] or d["city_name"] == scope["city"])]
@@ -399,30 +400,43 @@ async def _overview_charts(datasette, db, departments: list[dict], scope: dict) 
     for r in summary:
         counts[r["fiscal_year"]] = counts.get(r["fiscal_year"], 0) + 1
     years = sorted(counts, reverse=True)
-    year = scope["year"] if scope["year"] in counts else (
-        max(counts, key=lambda y: (counts[y], y)) if counts else None)
+    latest: dict[str, int] = {}
+    for r in summary:
+        latest[r["department_id"]] = max(latest.get(r["department_id"], 0), r["fiscal_year"])
+    if scope["year"] == "latest" and counts:
+        year = "latest"
+    else:
+        year = scope["year"] if scope["year"] in counts else (
+            max(counts, key=lambda y: (counts[y], y)) if counts else None)
     result = {"years": [(y, counts[y]) for y in years], "year": year, "charts": [],
-              "departments_in_scope": len(chosen)}
+              "departments_in_scope": len(chosen), "departments_with_budgets": len(latest)}
     if year is None:
         return result
+    # (department, year) pairs drawn: that year's, or each department's latest
+    wanted = ({(i, y) for i, y in latest.items()} if year == "latest"
+              else {(r["department_id"], year) for r in summary if r["fiscal_year"] == year})
     rows = {}
     for r in summary:  # one row per department (a department's documents of one year summed)
-        if r["fiscal_year"] == year:
+        if (r["department_id"], r["fiscal_year"]) in wanted:
             rows[r["department_id"]] = rows.get(r["department_id"], 0) + (r["spending_total"] or 0)
     result["departments_in_year"] = len(rows)
+    label = "最近年度 (latest budgets)" if year == "latest" else f"{year}年"
+    shown_year = {i: y for i, y in wanted}
     charts_url = datasette.urls.path("/charts")
     where = scope["city"] or scope["province"] or "全部 all"
     ranked = sorted(rows.items(), key=lambda kv: -kv[1])
-    bars = [(by_id[i]["department_name"], v, f"{charts_url}?department_id={quote(i)}")
-            for i, v in ranked]
+    bars = [(by_id[i]["department_name"] + (f" ({shown_year[i]})" if year == "latest" else ""),
+             v, f"{charts_url}?department_id={quote(i)}") for i, v in ranked]
     result["charts"].append({
         "id": "departments", "svg": hbar_chart(
-            f"{year}年 各部门支出合计 · spending by department ({where}, "
+            f"{label} 各部门支出合计 · spending by department ({where}, "
             f"{len(rows)} departments)", top_n(bars, TOP_DEPARTMENTS, _others),
-            label_width=300, width=820),
-        "table": _list_table(["部门 Department", "省份 Province", "城市 City", "支出合计 Spending"],
+            label_width=340, width=860),
+        "table": _list_table(["部门 Department", "省份 Province", "城市 City", "年度 Year",
+                              "支出合计 Spending"],
                              [[by_id[i]["department_name"], by_id[i]["province_name"],
-                               by_id[i]["city_name"], wan(v)] for i, v in ranked])})
+                               by_id[i]["city_name"], shown_year[i], wan(v)]
+                              for i, v in ranked])})
     # by province, or by city within a province
     level = "city_name" if scope["province"] or scope["city"] else "province_name"
     if not scope["city"]:
@@ -443,24 +457,24 @@ async def _overview_charts(datasette, db, departments: list[dict], scope: dict) 
                  else "各省份支出合计 · spending by province")
         result["charts"].append({
             "id": f"by-{key}", "svg": hbar_chart(
-                f"{year}年 {title} (部门数 departments)", group_bars, label_width=220),
+                f"{label} {title} (部门数 departments)", group_bars, label_width=220),
             "table": _list_table(["城市 City" if key == "city" else "省份 Province",
                                   "部门 Departments", "支出合计 Spending"],
                                  [[name, n, wan(total)] for name, (total, n) in
                                   sorted(groups.items(), key=lambda kv: -kv[1][0])])})
     classes: dict[tuple, float] = {}
     for r in (await db.execute(
-            "select department_id, function_class, function_class_name, amount "
-            "from function_class_spending where kind = 'budget' and fiscal_year = ? " + units,
-            [year])).rows:
-        if r["department_id"] in by_id and r["amount"]:
+            "select department_id, fiscal_year, function_class, function_class_name, amount "
+            "from function_class_spending where kind = 'budget' " + units)).rows:
+        if (r["department_id"], r["fiscal_year"]) in wanted and r["department_id"] in by_id \
+                and r["amount"]:
             k = (r["function_class"], r["function_class_name"])
             classes[k] = classes.get(k, 0) + r["amount"]
     if classes:
         ranked_classes = sorted(classes.items(), key=lambda kv: -kv[1])
         result["charts"].append({
             "id": "function-classes", "svg": hbar_chart(
-                f"{year}年 支出功能分类（类）合计 · spending by function class ({where})",
+                f"{label} 支出功能分类（类）合计 · spending by function class ({where})",
                 top_n([(f"{c} {n}", v) for (c, n), v in ranked_classes], TOP_CLASSES, _others)),
             "table": _list_table(["功能分类 Function class", "支出 Spending"],
                                  [[f"{c} {n}", wan(v)] for (c, n), v in ranked_classes])})
@@ -479,7 +493,7 @@ async def _charts(datasette, request):
         province = next((d["province_name"] for d in departments if d["city_name"] == city), "")
     year = request.args.get("year", "")
     scope = {"province": province, "city": city,
-             "year": int(year) if year.isdigit() else None}
+             "year": int(year) if year.isdigit() else ("latest" if year == "latest" else None)}
     context = {"departments": departments, "department": department, "charts": [],
                "database": db.name, "wanted": wanted, "scope": scope,
                "regions": group_regions(departments),
