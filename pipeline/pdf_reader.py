@@ -666,6 +666,7 @@ def _text_tables(chars: list[dict], number: int) -> list[tuple[float, Grid, set[
             i += 1
             continue
         head = _header_start(lines, pieces, prose, i, last)
+        last = _wrapped_below(lines, body, prose, last)
         grid = _text_grid(lines[head:i], lines[i:last + 1], pieces[i:last + 1], number)
         if grid is not None:
             used = {id(c) for line in lines[head:last + 1] for c in line}
@@ -687,6 +688,21 @@ def _body_end(lines: list, body: list[bool], prose: list[bool], first: int) -> i
         if body[k]:
             last = k
     return last
+
+
+def _wrapped_below(lines: list, body: list[bool], prose: list[bool], last: int) -> int:
+    """The last line of the table: the last body line, or a wrapped label just under it
+    (nearer to it than a line's height, set centred on its row)."""
+    size = _size(lines[last])
+    mid = (min(c["top"] for c in lines[last]) + max(c["bottom"] for c in lines[last])) / 2
+    end = last
+    for k in range(last + 1, len(lines)):
+        centre = (min(c["top"] for c in lines[k]) + max(c["bottom"] for c in lines[k])) / 2
+        if body[k] or prose[k] or centre - mid > 1.2 * size \
+                or abs(_size(lines[k]) - size) > SIZE_CHANGE * size:
+            break
+        end = k
+    return end
 
 
 def _aligned(rows: list[int], pieces: list) -> bool:
@@ -734,20 +750,19 @@ def _column_edges(pieces: list[list[_Piece]]) -> list[float]:
     return edges + [reach + 1]
 
 
-def _row_edges(lines: list[list[dict]], pieces: list[list[_Piece]]) -> list[float]:
-    """Edges between the rows of an unruled body: each line with an amount is a row, and a
-    line without one (a wrapped label) belongs to the row whose amounts are nearest to it,
-    above or below (a wrapped cell is set centred on its row)."""
+def _body_rows(lines: list[list[dict]], pieces: list[list[_Piece]]) -> list[list[_Piece]]:
+    """The rows of an unruled body, as the pieces of their lines: each line with an amount
+    starts a row, and a line without one (a wrapped label) belongs to the row whose amounts
+    are nearest to it, above or below (a wrapped cell is set centred on its row)."""
     def middle(line: list[dict]) -> float:
         return (min(c["top"] for c in line) + max(c["bottom"] for c in line)) / 2
 
     anchors = [k for k, row in enumerate(pieces) if any(p.is_amount() for p in row)]
-    if not anchors:
-        return []
-    owner = [min(anchors, key=lambda a: (abs(middle(lines[a]) - middle(line)), a))
-             for line in lines]
-    return [(max(c["bottom"] for c in lines[k - 1]) + min(c["top"] for c in lines[k])) / 2
-            for k in range(1, len(lines)) if owner[k] != owner[k - 1]]
+    rows: dict[int, list[_Piece]] = {a: [] for a in anchors}
+    for line, row in zip(lines, pieces):
+        owner = min(anchors, key=lambda a: (abs(middle(lines[a]) - middle(line)), a))
+        rows[owner].extend(row)
+    return [rows[a] for a in anchors]
 
 
 def _join_columns(xs: list[float], body: list[list[_Piece]],
@@ -772,24 +787,44 @@ def _text_grid(head: list[list[dict]], body: list[list[dict]], pieces: list[list
                number: int) -> Grid | None:
     """The grid of an unruled table: header cells from their pieces, body from a lattice
     with text rows."""
-    xs = _column_edges(pieces)
-    if len(xs) < 3:
-        return None
     head_pieces = [p for line in head for p in _pieces(line, header=True)]
-    xs = _join_columns(xs, pieces, [_pieces(line, header=True) for line in head])
+    xs = _join_columns(_column_edges(pieces), pieces,
+                       [_pieces(line, header=True) for line in head])
+    if len(xs) < 3:  # one column: a list, not a table
+        return None
     xs[0] = min([xs[0]] + [p.x0 - 1 for p in head_pieces])
     xs[-1] = max([xs[-1]] + [p.x1 + 1 for p in head_pieces])
-    body_chars = [c for line in body for c in line]
-    top = min(c["top"] for c in body_chars) - 1
-    bottom = max(c["bottom"] for c in body_chars) + 1
-    lattice = _Lattice(xs, [top, bottom], [], [], {top, bottom})
-    lattice.add_text_edges(_row_edges(body, pieces))
-    grid = _grid(lattice, body_chars, number)
     header, n_header = _header_cells(head_pieces, xs)
-    cells = header + [Cell(c.row + n_header, c.col, c.text, c.rowspan, c.colspan)
-                      for c in grid.cells]
-    n_rows = grid.n_rows + n_header
-    return Grid(cells, n_rows, grid.n_cols, page=number, row_pages=[number] * n_rows)
+    rows = _body_rows(body, pieces)
+    cells = header + [Cell(r + n_header, cell.col, cell.text, colspan=cell.colspan)
+                      for r, row in enumerate(rows) for cell in _row_cells(row, xs)]
+    n_rows = len(rows) + n_header
+    return Grid(cells, n_rows, len(xs) - 1, page=number, row_pages=[number] * n_rows)
+
+
+def _row_cells(row: list[_Piece], xs: list[float]) -> list[Cell]:
+    """The cells of one body row (row index 0): each piece goes to the columns its chars
+    lie in; a piece over several columns joins them into one cell."""
+    n_cols = len(xs) - 1
+    owner = list(range(n_cols))  # column -> first column of its cell
+    chars: dict[int, list[dict]] = {}
+    for piece in row:
+        cols = [min(max(bisect_right(xs, _centre(c)[0]) - 1, 0), n_cols - 1)
+                for c in piece.chars]
+        for k in range(min(cols) + 1, max(cols) + 1):
+            owner[k] = owner[k - 1]
+        for c, k in zip(piece.chars, cols):
+            chars.setdefault(k, []).append(c)
+    cells: list[Cell] = []
+    for k in range(n_cols):
+        if owner[k] == k:
+            cells.append(Cell(0, k, ""))
+        else:
+            cells[-1].colspan += 1
+    for cell in cells:
+        members = [c for k in range(cell.col, cell.col + cell.colspan) for c in chars.get(k, [])]
+        cell.text = _cell_text(members)
+    return cells
 
 
 def _header_cells(pieces: list[_Piece], xs: list[float]) -> tuple[list[Cell], int]:

@@ -348,7 +348,8 @@ UNRULED = Path(__file__).parent / "fixtures" / "unruled-table.pdf"
 def draw_unruled(path: Path) -> None:
     """tests/fixtures/unruled-table.pdf: a 收入总体情况表 printed without any rule, the way
     Excel prints a sheet without borders: title, unit line, a two-level header (本年收入
-    centred over three columns, 上年结转结余 wrapped), amounts right-aligned, a note."""
+    centred over three columns, 上年结转结余 wrapped), amounts right-aligned, a remark set
+    right after the last amount, a unit's name wrapped around its row, a note."""
     import pdfgen
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -356,7 +357,7 @@ def draw_unruled(path: Path) -> None:
     if pdfgen.FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(pdfgen.FONT, str(pdfgen.FONT_FILE), subfontIndex=0))
     height = 300
-    canvas = Canvas(str(path), pagesize=(595, height), invariant=1)
+    canvas = Canvas(str(path), pagesize=(680, height), invariant=1)
 
     def text(x, top, s, size=9, align="left"):
         canvas.setFont(pdfgen.FONT, size)
@@ -364,27 +365,33 @@ def draw_unruled(path: Path) -> None:
                 "centre": canvas.drawCentredString}[align]
         draw(x, height - top, s)
 
-    text(297, 40, "收入总体情况表", 14, "centre")
+    text(340, 40, "收入总体情况表", 14, "centre")
     text(40, 62, "单位名称：示例局")
-    text(555, 62, "单位：万元", align="right")
+    text(640, 62, "单位：万元", align="right")
     for x, top, label in [(100, 92, "单位名称"), (200, 92, "合计"), (360, 82, "本年收入"),
                           (280, 100, "小计"), (360, 100, "一般公共预算"),
-                          (440, 100, "政府性基金"), (520, 87, "上年结转"), (520, 98, "结余")]:
+                          (440, 100, "政府性基金"), (520, 87, "上年结转"), (520, 98, "结余"),
+                          (600, 92, "备注")]:
         text(x, top, label, align="centre")
     top = 122
     for row in UNRULED_BODY:
-        text(40, top, row[0])
-        for x, amount in zip((236, 316, 396, 476, 556), row[1:]):
+        if len(row[0]) > 5:  # wrapped, centred on its row
+            text(40, top - 6, row[0][:5])
+            text(40, top + 6, row[0][5:])
+        else:
+            text(40, top, row[0])
+        for x, amount in zip((236, 316, 396, 476, 556), row[1:6]):
             text(x, top, amount, align="right")
-        top += 16
-    text(40, top + 4, "注：本表为示例。")
+        text(557.5, top, row[6])
+        top += 22
+    text(40, top, "注：本表为示例。")
     canvas.showPage()
     canvas.save()
 
 
-UNRULED_BODY = [["合计", "9,616.338314", "9,412.58", "9,400.00", "12.58", "203.76"],
-                ["示例局本级", "8,000.00", "7,900.00", "7,900.00", "0.00", "100.00"],
-                ["示例局执法保障中心", "1,616.34", "1,512.58", "1,500.00", "12.58", "103.76"]]
+UNRULED_BODY = [["合计", "9,616.338314", "9,412.58", "9,400.00", "12.58", "203.76", ""],
+                ["示例局本级", "8,000.00", "7,900.00", "7,900.00", "0.00", "100.00", "含结转"],
+                ["示例局执法保障中心", "1,616.34", "1,512.58", "1,500.00", "12.58", "103.76", ""]]
 
 
 def test_unruled_table_read_from_text_alignment():
@@ -393,12 +400,13 @@ def test_unruled_table_read_from_text_alignment():
     assert [items[0].text, items[1].text, items[3].text] == [
         "收入总体情况表", "单位名称：示例局 单位：万元", "注：本表为示例。"]
     grid = items[2]
-    assert (grid.n_rows, grid.n_cols) == (5, 6)
+    assert (grid.n_rows, grid.n_cols) == (5, 7)
     assert grid.rows()[2:] == UNRULED_BODY
     assert grid.rows()[1][2:5] == ["小计", "一般公共预算", "政府性基金"]
     assert [c for c in grid.cells if c.rowspan > 1 or c.colspan > 1] == [
         Cell(0, 0, "单位名称", rowspan=2), Cell(0, 1, "合计", rowspan=2),
-        Cell(0, 2, "本年收入", colspan=3), Cell(0, 5, "上年结转结余", rowspan=2)]
+        Cell(0, 2, "本年收入", colspan=3), Cell(0, 5, "上年结转结余", rowspan=2),
+        Cell(0, 6, "备注", rowspan=2)]
 
 
 def test_unruled_table_is_recognized_with_its_header_paths():
@@ -406,7 +414,7 @@ def test_unruled_table_is_recognized_with_its_header_paths():
     assert (table.kind.id, table.unit, table.n_header) == ("income_by_source", "万元", 2)
     assert header_paths(table.grid, table.n_header) == [
         ["单位名称"], ["合计"], ["本年收入", "小计"], ["本年收入", "一般公共预算"],
-        ["本年收入", "政府性基金"], ["上年结转结余"]]
+        ["本年收入", "政府性基金"], ["上年结转结余"], ["备注"]]
 
 
 def test_unruled_fixture_is_up_to_date(tmp_path):
