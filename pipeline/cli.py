@@ -11,14 +11,15 @@ from tqdm import tqdm
 
 from .add import add_document
 from .build import build as build_package, extract_files, extract_source
-from .checks import report as check_report, run_checks, unacknowledged_failures
+from .checks import GAP_RULE, gap_subject, report as check_report, run_checks, \
+    unacknowledged_failures
 from .errors import PipelineError
 from .limits import MAX_SECONDS
 from .extract import Extraction
 from .diff import diff_markdown, diff_packages
-from .package import cell, write_schemas
+from .package import cell, table_rows, write_schemas
 from .release import build_release
-from .review import changed_files, review as review_contribution
+from .review import acknowledgement_yaml, changed_files, review as review_contribution
 from .registry import BY_NAME
 from .sources import discover, load_source, parse_meta
 
@@ -108,16 +109,25 @@ def report_text(path: Path | list[Path], extraction: Extraction) -> str:
         lines += [f"- {p.name}" + (f" ({pages[p.name]} pages)" if p.name in pages else "")
                   for p in paths]
         lines += [""]
+    gaps = [t for t in extraction.tables if not t.read]
     lines += [
-             f"{len(extraction.tables)} standard tables recognized:", "",
+             f"{len(extraction.tables)} standard tables recognized"
+             + (f" ({len(gaps)} not read)" if gaps else "") + ":", "",
              "| table | printed title | page | unit | rows | notes |",
              "|---|---|---|---|---|---|"]
     for t in extraction.tables:
         page = t.page if t.page is not None else "-"
         unit = f"{t.unit or '?'}" + (" (assumed)" if t.unit_source == "assumed" else "")
-        rows = f"{t.rows}" + (" (empty table)" if t.empty else "")
+        rows = "not read" if not t.read else \
+            f"{t.rows}" + (" (empty table)" if t.empty else "")
         note = (t.notes[-1][:40] + "…") if t.notes else ""
         lines.append(f"| {t.kind} | {t.title} | {page} | {unit} | {rows} | {note} |")
+    if gaps:
+        lines += ["", "Tables not read (none of their rows is published; the other tables "
+                      "are). Fix the reading, or acknowledge the gap in source.yml:", ""]
+        lines += [f"- {gap_subject(t)}: {t.reason}" for t in gaps]
+        lines += ["", "```yaml", acknowledgement_yaml(
+            [(gap_subject(t), t.reason or "") for t in gaps]), "```"]
     lines += ["", "Rows per published table:", ""]
     lines += [f"- {name}: {len(rows)}" for name, rows in sorted(extraction.rows.items())]
     if extraction.unplaced:
@@ -127,6 +137,16 @@ def report_text(path: Path | list[Path], extraction: Extraction) -> str:
     if extraction.warnings:
         lines += ["", "Needs attention:", ""] + [f"- {w}" for w in extraction.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _write_csv(path: Path, name: str, rows: list[dict]) -> None:
+    """One published table's rows as the package writes them (header from the registry,
+    values formatted by `package.cell`)."""
+    names = BY_NAME[name].field_names()
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows([cell(r.get(n)) for n in names] for r in rows)
 
 
 @cli.command()
@@ -139,7 +159,9 @@ def report_text(path: Path | list[Path], extraction: Extraction) -> str:
 def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
     """Extract one document (PDF or transcript) to CSVs in OUT, with a report.
 
-    FILES is the document's file, or all files of a disclosure published as several (the
+    Writes one CSV per published table it gives, document_tables.csv (every standard table
+    recognized, with its status: extracted, empty, or not_extracted and the reason) and
+    report.md, which lists the tables not read. FILES is the document's file, or all files of a disclosure published as several (the
     narrative 情况说明 and the tables, in reading order): they are read as one document.
     For contributors to preview what the pipeline reads before opening a pull request.
     """
@@ -153,12 +175,9 @@ def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
     except PipelineError as exc:
         raise click.ClickException(str(exc))
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, rows in sorted(extraction.rows.items()):
-        names = BY_NAME[name].field_names()
-        with open(out_dir / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(names)
-            writer.writerows([cell(r.get(n)) for n in names] for r in rows)
+    tables = dict(extraction.rows, document_tables=table_rows(doc_id, extraction))
+    for name, rows in sorted(tables.items()):
+        _write_csv(out_dir / f"{name}.csv", name, rows)
     report = report_text(list(files), extraction)
     (out_dir / "report.md").write_text(report, encoding="utf-8")
     click.echo(report)
@@ -170,16 +189,20 @@ def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
               default=Path("sources"), show_default=True, help="Folder of document folders.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def check(documents: tuple[str, ...], sources_dir: Path, quiet: bool):
-    """Run the accounting checks on DOCUMENTS (ids; default: every source) and report.
+    """Run the accounting checks on DOCUMENTS (ids; default: every source) and report,
+    with the tables that could not be read (gaps) and why.
 
-    Exits with status 1 if a check fails that source.yml does not acknowledge.
+    Exits with status 1 if a check fails that source.yml does not acknowledge, or a table
+    is not read and source.yml does not acknowledge the gap (rule tables_read).
     """
     folders = [sources_dir / d for d in documents] if documents else discover(sources_dir)
     failed = False
-    for folder in tqdm(folders, desc="checking", unit="doc", disable=quiet or len(folders) < 2):
+    for folder in tqdm(folders, desc="checking", unit="doc",
+                       disable=quiet or len(folders) < 2 or not sys.stderr.isatty()):
         try:
             source = load_source(folder)
-            rows = run_checks(source.id, extract_source(source), source.meta.acknowledged)
+            extraction = extract_source(source)
+            rows = run_checks(source.id, extraction, source.meta.acknowledged)
         except PipelineError as exc:
             tqdm.write(f"FAILED  {folder.name}: {exc}", file=sys.stderr)
             failed = True
@@ -189,9 +212,70 @@ def check(documents: tuple[str, ...], sources_dir: Path, quiet: bool):
                        file=sys.stderr)
             failed = True
             continue
-        tqdm.write(check_report(source.id, rows))
+        tqdm.write(check_report(source.id, rows) + gap_lines(extraction, rows))
         failed = failed or bool(unacknowledged_failures(rows))
     sys.exit(1 if failed else 0)
+
+
+def gap_lines(extraction: Extraction, rows: list[dict]) -> str:
+    """The tables not read, with their reason, under a document's check report; for those
+    nobody acknowledged, the lines to paste into source.yml."""
+    acked = {r["subject"] for r in rows if r["rule"] == GAP_RULE and r["acknowledged"]}
+    gaps = [t for t in extraction.tables if not t.read]
+    if not gaps:
+        return ""
+    lines = [f"  TABLE NOT READ{' (acknowledged)' if gap_subject(t) in acked else ''}: "
+             f"{gap_subject(t)}: {t.reason}" for t in gaps]
+    open_ = [(gap_subject(t), t.reason or "") for t in gaps if gap_subject(t) not in acked]
+    if open_:
+        lines += ["  to acknowledge (none of its rows is published; the rest is), add to "
+                  "source.yml:"]
+        lines += ["    " + line for line in acknowledgement_yaml(open_).splitlines()]
+    return "\n" + "\n".join(lines)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--sources", "sources_dir", type=click.Path(exists=True, file_okay=False,
+                                                          path_type=Path),
+              help="Measure every folder of this sources directory (the default, sources/, "
+                   "when no PATHS are given).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--markdown", is_flag=True,
+              help="A markdown table, for notes and pull-request reports.")
+@click.option("--workers", type=click.IntRange(1), help="Worker processes (default: all cores).")
+@click.option("--timeout", type=click.FloatRange(1), default=MAX_SECONDS, show_default=True,
+              help="Seconds allowed to read one document before it is stopped and reported.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def corpus(paths: tuple[Path, ...], sources_dir: Path | None, as_json: bool, markdown: bool,
+           workers: int | None, timeout: float, quiet: bool):
+    """How well a corpus reads: per document, the standard tables it prints, delivered (read,
+    or printed empty) and failed (with each one's title, page and reason), the accounting
+    checks passed / failed / acknowledged, pages and seconds per page; then the total.
+
+    PATHS are sources/ folders (read with their source.yml, as the build reads them), loose
+    PDF or transcript files (no metadata, nothing acknowledged), or folders holding either.
+    Tables printed are counted from the document's table of contents (目录) where it prints
+    one, otherwise from the tables recognized plus the unplaced titled grids; the output
+    says which ("contents" or "titles").
+    """
+    from .corpus import documents_in, json_report, markdown_report, measure_corpus, text_report
+
+    if as_json and markdown:
+        raise click.UsageError("give --json or --markdown, not both")
+    if not paths and sources_dir is None:
+        sources_dir = Path("sources")
+        if not sources_dir.is_dir():
+            raise click.UsageError("no sources/ here: give PATHS or --sources DIR")
+    jobs = documents_in(paths, sources_dir)
+    if not jobs:
+        raise click.UsageError("no documents found in the paths given")
+    show = not quiet and len(jobs) > 1 and sys.stderr.isatty()
+    figures = measure_corpus(
+        jobs, workers, timeout,
+        progress=lambda it: tqdm(it, total=len(jobs), desc="reading", unit="doc", disable=not show))
+    report = json_report if as_json else markdown_report if markdown else text_report
+    click.echo(report(figures), nl=False)
 
 
 @cli.command()

@@ -1,12 +1,17 @@
 """Review a contribution: the same steps the pull-request workflow runs, runnable locally.
 
 Only files under sources/ may change, and some must; each changed document is built alone
-into a temporary package, validated, checked, and compared with the published package. The
-result is a markdown report (the job summary and the pull-request comment).
+into a temporary package, validated, checked, and compared with the published package. A
+table that could not be read (a gap, rule tables_read) fails the review until source.yml
+acknowledges it, although the build on main publishes the rest of the document. The result
+is a markdown report (the job summary and the pull-request comment), which lists each gap
+with its reason and the lines that acknowledge it.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import build, published_documents
+from .checks import GAP_RULE
 from .diff import diff_markdown, diff_packages
 
 SOURCES = "sources"
@@ -26,6 +32,28 @@ class Review:
     outside_sources: list[str] = field(default_factory=list)
     report: str = ""
     ok: bool = False
+    gaps: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (subject, reason)
+
+
+def acknowledgement_yaml(gaps: list[tuple[str, str]]) -> str:
+    """The source.yml lines that acknowledge tables not read: (subject as the checks name
+    it, reason). The explanation starts as the reason; say more if you know it. Strings are
+    written as JSON, which YAML reads as double-quoted scalars."""
+    lines = ["acknowledged:   # already there? add only the items below it"]
+    for subject, reason in gaps:
+        lines += [f"  - rule: {GAP_RULE}",
+                  f"    subject: {json.dumps(subject, ensure_ascii=False)}",
+                  f"    explanation: {json.dumps('not read: ' + reason, ensure_ascii=False)}"]
+    return "\n".join(lines)
+
+
+_GAP = re.compile(r"^(?P<subject>.*? \(page \d+\)|[^:]*): (?P<reason>.*)$", re.S)
+
+
+def split_gap(gap: str) -> tuple[str, str]:
+    """A gap as BuildResult.gaps holds it ("<subject>: <reason>") -> (subject, reason)."""
+    m = _GAP.match(gap)
+    return (m.group("subject"), m.group("reason")) if m else (gap, "")
 
 
 def changed_files(base: str, root: Path) -> list[str]:
@@ -84,15 +112,30 @@ def review(root: Path, files: list[str], published: Path) -> Review:
         for d in present:
             if d in built.failed:
                 lines += [f"## ✗ {d}", "", f"```\n{built.failed[d]}\n```", ""]
+            elif built.gaps.get(d):
+                lines += [f"## ✗ {d}: tables not read", ""]
             else:
                 lines += [f"## ✓ {d}", ""]
             if d in built.check_reports:
                 lines += ["```", built.check_reports[d], "```", ""]
-            lines += [f"- warning: {w}" for w in built.warnings.get(d, [])]
+            lines += [f"- warning: {w}" for w in built.warnings.get(d, [])
+                      if not w.startswith("table not read: ")]
+            if built.gaps.get(d):
+                gaps = result.gaps[d] = [split_gap(g) for g in built.gaps[d]]
+                many = "s" if len(gaps) > 1 else ""
+                lines += ["", f"**{len(gaps)} table{many} not read, not acknowledged in "
+                              "`source.yml`.** Merged, the document would be published "
+                              "without them. A table the pipeline cannot read yet is a gap "
+                              "to acknowledge (never a publisher error); the vocabulary it "
+                              "lacks goes in a separate pull request (CONTRIBUTING.md).", ""]
+                lines += [f"- {subject}: {reason}" for subject, reason in gaps]
+                lines += ["", f"Add to `sources/{d}/source.yml`:", "", "```yaml",
+                          acknowledgement_yaml(gaps), "```", ""]
         lines += [f"- invalid: {e}" for e in built.validation_errors]
         if built.package and (published / "datapackage.json").exists():
             lines += ["", diff_markdown(_only(diff_packages(published, built.package), present))]
-    result.ok = not outside and not built.failed and not built.validation_errors
+    result.ok = not outside and not built.failed and not built.validation_errors \
+        and not result.gaps
     lines += ["", "**Result: ready for review.**" if result.ok else "**Result: needs changes.**"]
     result.report = "\n".join(lines) + "\n"
     return result

@@ -426,3 +426,42 @@ def test_a_change_of_package_properties_is_a_patch(tmp_path, package):
     d = diff_packages(released, relicensed)
     assert d.metadata == ["licenses"] and d.bump == "patch" and d.next_version() == "1.4.3"
     assert "Package properties changed: licenses" in diff_markdown(d)
+
+
+def test_review_fails_on_a_table_not_read_until_source_yml_acknowledges_it(repo):
+    """The build on main would publish the document without its 三公 table; the review
+    refuses the gap until the contributor acknowledges it, with the lines it prints."""
+    from test_corpus import SANGONG, make_gap
+    folder = make_gap(repo / "sources" / XINXIANG)
+    files = [f"sources/{XINXIANG}/source.yml", f"sources/{XINXIANG}/transcript.txt"]
+    result = review(repo, files, repo / "datapackage")
+    assert not result.ok and "Result: needs changes" in result.report
+    reason = "column 6 (公务宴请费) holds '0.50' but its header is not understood (transcript line ≈428)"
+    assert result.gaps == {XINXIANG: [(SANGONG, reason)]}
+    assert f"## ✗ {XINXIANG}: tables not read" in result.report
+    assert f"- {SANGONG}: {reason}" in result.report
+    assert "never a publisher error" in result.report
+    yaml_block = result.report.split("```yaml\n")[1].split("\n```")[0]
+    assert yaml_block.splitlines()[1:] == [
+        "  - rule: tables_read", f'    subject: "{SANGONG}"',
+        f'    explanation: "not read: {reason}"']
+    meta = folder / "source.yml"
+    meta.write_text(meta.read_text(encoding="utf-8") + yaml_block + "\n", encoding="utf-8")
+    result = review(repo, files, repo / "datapackage")
+    assert result.ok, result.report
+    assert f"## ✓ {XINXIANG}" in result.report and "ACKNOWLEDGED tables_read" in result.report
+    assert "tables not read" not in result.report
+
+
+def test_the_build_publishes_what_was_read_of_a_document_with_a_gap(repo, tmp_path):
+    """On main, a gap nobody acknowledged does not keep the document out: the review is
+    where it is refused."""
+    from test_corpus import SANGONG, make_gap
+    make_gap(repo / "sources" / XINXIANG)
+    result = build(repo / "sources", tmp_path / "dp", progress=False)
+    assert result.ok and result.built == [XINXIANG]
+    assert [g.split(": ")[0] for g in result.gaps[XINXIANG]] == [SANGONG]
+    rows = list(csv.DictReader((tmp_path / "dp" / "data" / "document_tables.csv").open(encoding="utf-8")))
+    assert {r["status"] for r in rows if r["source_table"] == SANGONG} == {"not_extracted"}
+    assert not list(csv.DictReader((tmp_path / "dp" / "data" / "three_public_expenses.csv")
+                                   .open(encoding="utf-8")))

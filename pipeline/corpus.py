@@ -1,0 +1,440 @@
+"""Measure a corpus: per document, the standard tables it prints, how many of them were
+delivered (read: extracted, or printed empty) and which failed, with the reason, the
+accounting checks' counts, and how long reading took.
+
+`measure_corpus` reads the documents in worker processes with the build's limits (time,
+memory), so fifty documents take about a minute on two cores; `text_report`,
+`markdown_report` and `json_report` format the result (`python -m pipeline corpus`).
+
+"Tables printed" is counted from the document itself, independently of what the pipeline
+recognizes: the table entries of its table of contents (目录) where it prints one; otherwise
+the standard tables recognized plus the titled grids that were not placed (see `printed`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections import deque
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict, dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from pebble import ProcessExpired, ProcessPool
+
+from .build import extract_files, extract_source, limit_memory
+from .checks import GAP_RULE, gap_subject, run_checks
+from .errors import PipelineError, RecognitionError
+from .extract import read_document
+from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
+from .model import Document, Grid, TextBlock
+from .sources import SOURCE_FILE, discover, load_source
+from .values import clean, split_numbering
+
+MAX_CONTENTS_LINE = 60  # a longer line is narrative: the table of contents has ended
+CONTENTS_PAGES = 3  # pages after the one printing 目录 that may still hold its entries
+
+
+@dataclass
+class FailedTable:
+    title: str
+    page: int | None
+    reason: str
+    acknowledged: bool = False  # in source.yml (rule tables_read)
+
+
+@dataclass
+class DocumentFigures:
+    """What one document gives. `printed_from` says where `printed` was counted:
+    "contents" (its 目录) or "titles" (tables recognized + unplaced titled grids)."""
+
+    name: str  # the document id (its sources/ folder), or the file name
+    path: str
+    printed: int | None = None
+    printed_from: str = ""
+    recognized: int = 0
+    delivered: int = 0
+    failed: list[FailedTable] = field(default_factory=list)
+    not_recognized: list[str] = field(default_factory=list)  # in the contents, no table matches
+    checks: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0,
+                                                             "acknowledged": 0})
+    pages: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def seconds_per_page(self) -> float | None:
+        return self.seconds / self.pages if self.pages else None
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["seconds"] = round(self.seconds, 3)
+        d["seconds_per_page"] = (round(self.seconds_per_page, 4)
+                                 if self.seconds_per_page is not None else None)
+        return d
+
+
+@dataclass
+class CorpusFigures:
+    documents: list[DocumentFigures]
+
+    def total(self) -> dict:
+        docs = self.documents
+        pages = sum(d.pages or 0 for d in docs)
+        seconds = sum(d.seconds for d in docs)
+        paged = sum(d.seconds for d in docs if d.pages)
+        return {
+            "documents": len(docs),
+            "documents_failed": sum(d.error is not None for d in docs),
+            "printed": sum(d.printed or 0 for d in docs),
+            "recognized": sum(d.recognized for d in docs),
+            "delivered": sum(d.delivered for d in docs),
+            "failed": sum(len(d.failed) for d in docs),
+            "checks": {k: sum(d.checks[k] for d in docs) for k in ("pass", "fail", "acknowledged")},
+            "pages": pages,
+            "seconds": round(seconds, 3),
+            "seconds_per_page": round(paged / pages, 4) if pages else None,
+        }
+
+
+# --- what the document prints ------------------------------------------------------------
+
+_PART = re.compile(r"^第[一二三四五六七八九十]+部分")
+_LEADER = re.compile(r"…|\.{3,}|·{2,}|-{3,}|_{3,}")
+_YEAR = re.compile(r"\d{4}\s*年度?")
+
+
+def _entry_text(line: str) -> str:
+    """A line of the contents without its bullet, dotted leader, page number and closing
+    punctuation."""
+    text = clean(line)
+    text = re.sub(r"^[-*•]\s*", "", text)
+    text = _LEADER.split(text)[0]
+    text = re.sub(r"\s+\d+$", "", text)
+    return text.strip().rstrip("；;。，,").strip()
+
+
+def contents_titles(doc: Document) -> list[str] | None:
+    """The tables listed in the document's table of contents (目录), as printed; None when it
+    prints no contents (or lists no table in them).
+
+    Entries are the numbered lines (一、 1. （一）) of the contents whose text ends in 表; a
+    title wrapped onto the next, unnumbered line is joined; a numbered heading over entries
+    numbered another way (五、部门预算表 over 1. … 9. …) is a heading, not a table. The
+    contents end at a line too long for a title, at a line or part heading (第一部分) seen
+    twice (the body starts), at a grid, or a few pages after the 目录 page."""
+    started, start_page = False, None
+    seen: set[str] = set()
+    parts: set[str] = set()
+    entries: list[tuple[int, str]] = []  # (numbering level, text)
+    pending: tuple[int, str] | None = None
+    for page in doc.pages:
+        if started and page.number is not None and start_page is not None \
+                and page.number > start_page + CONTENTS_PAGES:
+            break
+        stop = False
+        for item in page.items:
+            if isinstance(item, Grid):
+                if started and entries:
+                    stop = True
+                    break
+                continue
+            for line in item.text.splitlines():
+                squeezed = re.sub(r"\s", "", line)
+                if not started:
+                    if squeezed in ("目录", "目次"):
+                        started, start_page = True, page.number
+                    continue
+                text = _entry_text(line)
+                if not text:
+                    continue
+                if len(text) > MAX_CONTENTS_LINE or text in seen:
+                    stop = True
+                    break
+                seen.add(text)
+                part = _PART.match(text)
+                if part:
+                    if part.group(0) in parts:
+                        stop = True
+                        break
+                    parts.add(part.group(0))
+                level, rest = _numbering(text)
+                if level in (1, 2, 3):
+                    if pending:
+                        entries.append(pending)
+                    pending = (level, rest)
+                elif pending and not part and not pending[1].endswith("表") \
+                        and len(pending[1] + text) <= MAX_CONTENTS_LINE:
+                    pending = (pending[0], pending[1] + text)  # a title wrapped onto this line
+                else:
+                    if pending:
+                        entries.append(pending)
+                    pending = None
+            if stop:
+                break
+        if stop:
+            break
+    if pending:
+        entries.append(pending)
+    titles = []
+    for i, (level, text) in enumerate(entries):
+        after = entries[i + 1] if i + 1 < len(entries) else None
+        if not text.endswith("表"):
+            continue
+        if after and after[0] != level and after[1].endswith("表"):
+            continue  # a heading over the tables below it, numbered another way
+        titles.append(text)
+    return titles or None
+
+
+def _numbering(text: str) -> tuple[int, str]:
+    """split_numbering, also for "4．2026年…" (a number then the year, no space)."""
+    level, rest = split_numbering(text)
+    if level == 0:
+        m = re.match(r"^\d{1,2}\s*[.、]\s*", text)
+        if m:
+            return 3, text[m.end():]
+    return level, rest
+
+
+def _title_key(title: str) -> str:
+    _, text = _numbering(clean(title))
+    return re.sub(r"\s", "", _YEAR.sub("", text))
+
+
+def unmatched(listed: list[str], recognized: list[str]) -> list[str]:
+    """The contents entries that no recognized table answers, one table per entry: the same
+    title (without numbering and year, one containing the other), else a close one."""
+    free = [_title_key(t) for t in recognized]
+    left = []
+    for title in listed:
+        key = _title_key(title)
+        same = next((k for k in free if key and k and (k.endswith(key) or key in k
+                                                      or key.endswith(k))), None)
+        if same is not None:
+            free.remove(same)
+        else:
+            left.append(title)
+    out = []
+    for title in left:
+        key = _title_key(title)
+        close = max(free, key=lambda k: SequenceMatcher(None, key, k).ratio(), default=None)
+        if close is not None and SequenceMatcher(None, key, close).ratio() >= 0.7:
+            free.remove(close)
+        else:
+            out.append(title)
+    return out
+
+
+_UNPLACED = re.compile(r"^(?P<title>.*) \((?:page|line) \d+\): ")
+
+
+def printed(doc: Document | None, recognized: list[str], unplaced: list[str]
+            ) -> tuple[int | None, str, list[str]]:
+    """(how many standard tables the document prints, counted from "contents" or "titles",
+    the contents entries no recognized table matches)."""
+    listed = contents_titles(doc) if doc is not None else None
+    if listed:
+        return len(listed), "contents", unmatched(listed, recognized)
+    titled = {m.group("title") for m in map(_UNPLACED.match, unplaced)
+              if m and m.group("title") != "(no title)"}
+    return len(recognized) + len(titled), "titles", []
+
+
+# --- measuring one document (in a worker) -----------------------------------------------
+
+def measure(kind: str, path: Path) -> DocumentFigures:
+    """Read and check one document: `kind` "source" (a sources/ folder with its source.yml,
+    read as the build reads it) or "file" (a loose file, no metadata)."""
+    start = time.perf_counter()
+    fig = DocumentFigures(path.name, str(path))
+    try:
+        if kind == "source":
+            source = load_source(path)
+            fig.name = source.id
+            extraction = extract_source(source)
+            acknowledged = source.meta.acknowledged
+        else:
+            extraction = extract_files([path], path.stem)
+            acknowledged = []
+        rows = run_checks(fig.name, extraction, acknowledged)
+    except PipelineError as exc:
+        fig.error = str(exc)
+        if isinstance(exc, RecognitionError):  # read, but no table: count what it prints
+            try:
+                files = load_source(path).documents if kind == "source" else [path]
+                fig.printed, fig.printed_from, _ = printed(read_document(files), [], [])
+            except PipelineError:
+                pass
+        fig.seconds = time.perf_counter() - start
+        return fig
+    except MemoryError:
+        fig.error = (f"{path}: reading it needs more than the {MAX_WORKER_MEMORY // 2**20} MiB "
+                     "a document may use")
+        return fig
+    fig.seconds = time.perf_counter() - start
+    fig.pages = extraction.pages
+    fig.recognized = len(extraction.tables)
+    fig.delivered = sum(t.read for t in extraction.tables)
+    gap_acks = {r["subject"] for r in rows if r["rule"] == GAP_RULE and r["acknowledged"]}
+    fig.failed = [FailedTable(t.title, t.page, t.reason or "", gap_subject(t) in gap_acks)
+                  for t in extraction.tables if not t.read]
+    for r in rows:
+        if r["rule"] == GAP_RULE or r["status"] == "not_applicable":
+            continue  # gaps are counted as tables failed
+        key = "acknowledged" if r["status"] == "fail" and r["acknowledged"] else r["status"]
+        fig.checks[key] = fig.checks.get(key, 0) + 1
+    fig.printed, fig.printed_from, fig.not_recognized = printed(
+        extraction.document, [t.title for t in extraction.tables], extraction.unplaced)
+    return fig
+
+
+def _measure(job: tuple[str, Path]) -> DocumentFigures:
+    return measure(*job)
+
+
+# --- a corpus -----------------------------------------------------------------------------
+
+def documents_in(paths: Iterable[Path] = (), sources_dir: Path | None = None
+                 ) -> list[tuple[str, Path]]:
+    """The documents to measure: each path is a sources/ folder (with source.yml), a loose
+    file (a PDF or transcript), or a folder of those (its source folders and its PDFs);
+    `sources_dir` adds every folder of a sources/ directory."""
+    jobs: list[tuple[str, Path]] = []
+    if sources_dir is not None:
+        jobs += [("source", f) for f in discover(sources_dir)]
+    for p in paths:
+        if p.is_file():
+            jobs.append(("file", p))
+        elif (p / SOURCE_FILE).exists():
+            jobs.append(("source", p))
+        elif p.is_dir():
+            jobs += [("source", f) for f in discover(p) if (f / SOURCE_FILE).exists()]
+            jobs += [("file", f) for f in sorted(p.iterdir())
+                     if f.is_file() and f.suffix.lower() == ".pdf"]
+    return jobs
+
+
+def measure_corpus(jobs: list[tuple[str, Path]], workers: int | None = None,
+                   timeout: float = MAX_SECONDS,
+                   progress: Callable[[Iterator], Iterator] | None = None) -> CorpusFigures:
+    """Measure every document in worker processes (each within the build's time and memory
+    limits); results are in the order of `jobs`. `progress` wraps the iterator of results
+    (e.g. a tqdm bar)."""
+    results = _results(jobs, workers or os.cpu_count() or 1, timeout)
+    return CorpusFigures(list(progress(results) if progress else results))
+
+
+def _results(jobs: list[tuple[str, Path]], workers: int, timeout: float
+             ) -> Iterator[DocumentFigures]:
+    with ProcessPool(max_workers=min(workers, max(1, len(jobs))), initializer=limit_memory,
+                     initargs=(MAX_WORKER_MEMORY,)) as pool:
+        pending: deque = deque()
+        for job in jobs:
+            pending.append((job, pool.schedule(_measure, (job,), timeout=timeout)))
+            if len(pending) >= 4 * workers:
+                yield _collect(*pending.popleft(), timeout)
+        while pending:
+            yield _collect(*pending.popleft(), timeout)
+
+
+def _collect(job: tuple[str, Path], future, timeout: float) -> DocumentFigures:
+    kind, path = job
+    try:
+        return future.result()
+    except (FutureTimeout, TimeoutError):
+        error = f"{path}: extraction took longer than {timeout:g} s and was stopped"
+    except ProcessExpired as exc:
+        error = f"{path}: the worker died while reading it ({exc})"
+    except Exception as exc:  # a bug in the pipeline: report it, measure the rest
+        error = f"{path}: internal error {exc!r}; please report it"
+    return DocumentFigures(path.name, str(path), error=error)
+
+
+# --- reports ------------------------------------------------------------------------------
+
+def _where(t: FailedTable) -> str:
+    return f" (page {t.page})" if t.page is not None else ""
+
+
+def _rate(fig) -> str:
+    spp = fig.seconds_per_page if isinstance(fig, DocumentFigures) else fig["seconds_per_page"]
+    return f"{spp:.3f} s/page" if spp is not None else "-"
+
+
+def _printed(fig: DocumentFigures) -> str:
+    if fig.printed is None:
+        return "?"
+    return f"{fig.printed} ({'contents' if fig.printed_from == 'contents' else 'titles'})"
+
+
+def text_report(corpus: CorpusFigures) -> str:
+    """One line per document, its failed tables under it, and the total."""
+    lines = []
+    for d in corpus.documents:
+        if d.error:
+            lines.append(f"{d.name}: printed {_printed(d)}, FAILED: {d.error}")
+            continue
+        c = d.checks
+        lines.append(
+            f"{d.name}: printed {_printed(d)}, delivered {d.delivered}, failed {len(d.failed)}; "
+            f"checks {c['pass']} pass, {c['fail']} fail, {c['acknowledged']} acknowledged; "
+            f"{d.pages or '-'} pages, {d.seconds:.1f} s, {_rate(d)}")
+        for t in d.failed:
+            ack = " [acknowledged]" if t.acknowledged else ""
+            lines.append(f"    not read{ack}: {t.title}{_where(t)}: {t.reason}")
+        for title in d.not_recognized:
+            lines.append(f"    listed in its contents, not recognized: {title}")
+    t = corpus.total()
+    c = t["checks"]
+    lines.append(
+        f"TOTAL {t['documents']} documents ({t['documents_failed']} failed): printed "
+        f"{t['printed']}, delivered {t['delivered']}, failed {t['failed']}; checks {c['pass']} "
+        f"pass, {c['fail']} fail, {c['acknowledged']} acknowledged; {t['pages']} pages, "
+        f"{t['seconds']:.1f} s, {_rate(t)}")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_report(corpus: CorpusFigures) -> str:
+    """A markdown table (one row per document and a total), then the tables not read."""
+    lines = ["| document | printed | delivered | failed | checks pass / fail / ack. | pages "
+             "| s/page |", "|---|---:|---:|---:|---|---:|---:|"]
+    for d in corpus.documents:
+        if d.error:
+            lines.append(f"| {d.name} | {_printed(d)} | – | – | failed: {_md(d.error)} | – | – |")
+            continue
+        c = d.checks
+        spp = f"{d.seconds_per_page:.3f}" if d.seconds_per_page is not None else "–"
+        lines.append(f"| {d.name} | {_printed(d)} | {d.delivered} | {len(d.failed)} | "
+                     f"{c['pass']} / {c['fail']} / {c['acknowledged']} | {d.pages or '–'} | "
+                     f"{spp} |")
+    t = corpus.total()
+    c = t["checks"]
+    spp = f"{t['seconds_per_page']:.3f}" if t["seconds_per_page"] is not None else "–"
+    lines.append(f"| **total: {t['documents']} documents, {t['documents_failed']} failed** | "
+                 f"{t['printed']} | {t['delivered']} | {t['failed']} | {c['pass']} / {c['fail']} "
+                 f"/ {c['acknowledged']} | {t['pages']} | {spp} |")
+    failed = [(d, f) for d in corpus.documents for f in d.failed]
+    if failed:
+        lines += ["", "Tables not read:", ""]
+        lines += [f"- {d.name}: {f.title}{_where(f)}: {_md(f.reason)}"
+                  + (" (acknowledged)" if f.acknowledged else "") for d, f in failed]
+    missing = [(d, t) for d in corpus.documents for t in d.not_recognized]
+    if missing:
+        lines += ["", "Listed in a document's contents, not recognized:", ""]
+        lines += [f"- {d.name}: {t}" for d, t in missing]
+    lines += ["", "printed: counted from the document's contents (目录), or, without one, "
+                  "from the tables recognized and the unplaced titled grids (titles)."]
+    return "\n".join(lines) + "\n"
+
+
+def json_report(corpus: CorpusFigures) -> str:
+    return json.dumps({"documents": [d.as_dict() for d in corpus.documents],
+                       "total": corpus.total()}, ensure_ascii=False, indent=2) + "\n"
