@@ -890,8 +890,8 @@ def _spread(piece: _Piece, cols: range, placed: list[tuple[_Piece, range]],
 
     Its text may lie within one of them (a short label centred over three columns): it
     spreads to the columns beside it whose labels all sit below it, starting about the line
-    the labels under it start, and not nearer another label of its line; of those spans, the
-    one it is best centred over.
+    the labels under it start, and not nearer another label of its line: over the widest
+    span of those it is centred over.
     """
     size = _size(piece.chars)
     tol = 0.2 * size
@@ -912,7 +912,7 @@ def _spread(piece: _Piece, cols: range, placed: list[tuple[_Piece, range]],
         if not found or any(p.top < piece.bottom - tol for p in found) \
                 or abs(min(p.top for p in found) - start) > 0.8 * size:
             return False
-        centre = (xs[k] + xs[k + 1]) / 2
+        centre = (min(p.x0 for p in found) + max(p.x1 for p in found)) / 2  # of its labels
         return all(abs((p.x0 + p.x1) / 2 - centre) > abs(middle - centre) for p in siblings)
 
     left = 0
@@ -930,10 +930,10 @@ def _spread(piece: _Piece, cols: range, placed: list[tuple[_Piece, range]],
             sub = [p for k in span for p in labels(k) if p.top >= piece.bottom - tol]
             offset = min(abs((min(p.x0 for p in sub) + max(p.x1 for p in sub)) / 2 - middle),
                          abs((xs[span.start] + xs[span.stop]) / 2 - middle))
-            if offset > max(size, 0.1 * (xs[span.stop] - xs[span.start])):
+            if offset > max(size, 0.05 * (xs[span.stop] - xs[span.start])):
                 continue
-            if best_offset is None or offset < best_offset - 0.25 * size or (
-                    offset <= best_offset + 0.25 * size and len(span) > len(best)):
+            if best_offset is None or len(span) > len(best) or (
+                    len(span) == len(best) and offset < best_offset):
                 best, best_offset = span, offset
     return best
 
