@@ -196,7 +196,7 @@ def _appropriation(doc):
     if t1:
         yield Comparison("表一 其中：财政拨款", t5["total"], t1["amount"], tol([t1, t5], 1), "1, 5")
     t4 = doc.one("appropriation_summary", side="expenditure", item_code="current_expenditure_total")
-    if t4:
+    if t4 and doc.printed("appropriation_summary", "general_public_budget"):
         yield Comparison("表四 本年支出 一般公共预算", t5["total"], t4["general_public_budget"],
                          tol([t4, t5], 1), "4, 5")
         if doc.printed("appropriation_summary", "general_public_budget_appropriation"):
@@ -309,6 +309,8 @@ def _row_parts(doc):
                     continue  # no parts printed: nothing to add up
                 if r.get(whole) is None and not doc.printed(resource, whole, r["source_table"]):
                     continue  # the table has no such column
+                if not doc.printed(resource, parts[0], r["source_table"]):
+                    continue  # nor its main part (本年收入 beside 上年结转): cannot be added up
                 present = sum(v is not None for v in values)
                 yield Comparison(f"{_row_subject(resource, r)} {whole}",
                                  total(values), r.get(whole), tol([r], present), resource)
@@ -364,7 +366,7 @@ def _empty_notes(doc):
     subjects = tpl.raw["note_subjects"]
     for t in doc.tables:
         claims = [n for n in t.notes if says_empty.search(n) and not conditional.search(n)]
-        if t.empty:
+        if t.empty and t.notes:  # printed empty with notes: one of them says so
             ok = bool(claims) or any(conditional.search(n) for n in t.notes)
             yield Comparison(f"{t.title}: empty, a note says so", Decimal(1), Decimal(int(ok)),
                              Decimal(0), "", "flag")
@@ -379,21 +381,30 @@ def _empty_notes(doc):
                                  Decimal(0), "", "flag")
 
 
-@rule("amount_precision", "金额精度不超过表格单位的两位小数", "Amounts have at most two decimals "
-      "of the unit their table prints", tuple(LINE_TABLES) + ("three_public_expenses",), tolerance="exact")
+@rule("amount_precision", "金额精度与表格一致，且精确到分", "Amounts are exact to the fen, and have "
+      "no more decimals of their printed unit than their table prints (two, or six where a "
+      "table prints 万元 to the fen)", tuple(LINE_TABLES) + ("three_public_expenses",),
+      tolerance="exact")
 def _precision(doc):
     found = False
+    by_table: dict[str, list[tuple[str, dict, str, Decimal]]] = defaultdict(list)
     for resource, rows in doc.rows.items():
-        keys = _amount_keys(resource)
         for r in rows:
             factor = UNIT_FACTORS.get(r.get("source_unit") or "万元", 1)
-            for key in keys:
-                v = r.get(key)
-                if v is not None and (v / factor) != (v / factor).quantize(CENT):
-                    found = printed = v / factor
-                    yield Comparison(f"{r['source_table']} {_row_key(resource, r)} {key} "
-                                     f"printed {printed.normalize()}",
-                                     printed.quantize(CENT) * factor, v, Decimal(0), resource)
+            for key in _amount_keys(resource):
+                if r.get(key) is not None:
+                    by_table[r["source_table"]].append((resource, r, key, r[key] / factor))
+    for table, values in by_table.items():
+        fine = [p for *_, p in values if p == p.quantize(CENT)]
+        fen = len(values) - len(fine) > len(values) / 4  # the table prints past 0.01
+        for resource, r, key, printed in values:
+            exact = r[key] == r[key].quantize(CENT)
+            if printed != printed.quantize(CENT) and not (fen and exact):
+                found = True
+                factor = r[key] / printed
+                yield Comparison(f"{table} {_row_key(resource, r)} {key} "
+                                 f"printed {printed.normalize()}",
+                                 printed.quantize(CENT) * factor, r[key], Decimal(0), resource)
     if not found and any(doc.rows.values()):
         yield Comparison("every amount", Decimal(0), Decimal(0), Decimal(0), "", "flag")
 
@@ -505,6 +516,14 @@ def _closest(paragraph: str, m: re.Match, options: list[tuple[re.Match, Decimal]
     return f"{_phrase(paragraph, f.start(), f.end())} … {_phrase(paragraph, m.start(), m.end())}", best, pct
 
 
+def _earlier_year(paragraph: str, figure: re.Match) -> bool:
+    """Whether a figure is labelled with a year before the paragraph's latest (2016年度部门
+    支出预算安排为8,648.07万元 in a 2017 budget): it is then last year's figure."""
+    years = [int(y) for y in re.findall(r"(\d{4})年", paragraph)]
+    label = re.search(r"(\d{4})年[^\d,，。;；]*$", paragraph[max(0, figure.start() - 30):figure.start()])
+    return bool(label and years and int(label.group(1)) < max(years))
+
+
 def _recomputed(paragraph: str) -> Iterator[tuple[str, Decimal, Decimal]]:
     """(subject, recomputed, printed) for each change and share the paragraph states; the
     subject names the statement and, where it comes from another figure, that figure."""
@@ -514,7 +533,10 @@ def _recomputed(paragraph: str) -> Iterator[tuple[str, Decimal, Decimal]]:
         if delta == 0:
             yield _phrase(paragraph, m.start(), m.end()), Decimal(0), pct
             continue
-        bases = [(f, _wan(f.group("v")) - sign * delta) for f in reversed(before)]  # last year's
+        bases = [(f, _wan(f.group("v")) - (0 if _earlier_year(paragraph, f) else sign * delta))
+                 for f in reversed(before)]  # last year's: the figure itself when it says so
+        if bases and bases[0][1] <= 0:
+            continue  # the figure just before grew from nothing: no rate to recompute
         options = [(f, sign * delta / b * 100) for f, b in bases if b > 0]
         if options:
             yield _closest(paragraph, m, options, pct)
@@ -533,15 +555,19 @@ def _recomputed(paragraph: str) -> Iterator[tuple[str, Decimal, Decimal]]:
 
 @rule("narrative_percentages", "情况说明的增减率与占比可由其自身数字复算",
       "The narrative's year-on-year changes and shares recompute from its own figures",
-      ("narrative",), tolerance="0.01 percentage points")
+      ("narrative",), tolerance="half the last printed digit, at least 0.01 percentage points")
 def _narrative_percentages(doc):
-    """Changes are signed (减少 3% is -3); a statement printed twice word for word is one check."""
+    """Changes are signed (减少 3% is -3); a statement printed twice word for word is one
+    check. A rate printed to one decimal (下降5.6%) or none (下降20%) is compared to that
+    precision."""
     seen = set()
     for paragraph in narrative(doc):
         for subject, recomputed, printed in _recomputed(paragraph):
             if (subject, printed) not in seen:
                 seen.add((subject, printed))
-                yield Comparison(subject, recomputed.quantize(CENT), printed, CENT, "narrative", "percent")
+                tolerance = max(CENT, Decimal(5).scaleb(printed.as_tuple().exponent - 1))
+                yield Comparison(subject, recomputed.quantize(CENT), printed, tolerance,
+                                 "narrative", "percent")
 
 
 # --- running the rules ---------------------------------------------------------------------

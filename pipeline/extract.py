@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -201,6 +202,12 @@ class _Keys:
                 if extra:
                     raise AssertionError(f"{resource}: unknown fields {extra}")  # a bug, not input
                 row = {n: row.get(n) for n in names}
+                for f in spec.fields:  # a code of the wrong shape is a misread: the table fails
+                    if f.pattern and row[f.name] is not None and \
+                            not re.fullmatch(f.pattern, str(row[f.name])):
+                        raise RecognitionError(
+                            path, f"{f.name} {row[f.name]!r} is not of the form {f.pattern}",
+                            page=row.get("source_page"), table=table.title)
                 key = tuple(row.get(k) for k in spec.primary_key)
                 facts = tuple(row.get(f.name) for f in spec.fields if f.amount)
                 before = taken.get(key, mine.get(key))

@@ -260,8 +260,16 @@ def line_columns(header: Table, ctx: Context, body: Table | None = None) -> dict
 
 
 def is_empty(table: Table) -> bool:
-    """No number anywhere in the body: the table is printed empty (often with a note)."""
-    return not any(looks_like_data(c) for _, row in table.body() for c in row)
+    """No number anywhere in the body but zeros: the table is printed empty (often with a
+    note, sometimes as a 合计 row of 0.00)."""
+    return not any(looks_like_data(c) and not _is_zero(c) for _, row in table.body() for c in row)
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return parse_amount(text) == 0
+    except AmountError:
+        return False
 
 
 def header_labels(table: Table) -> list[str]:
@@ -543,8 +551,11 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     unit = table_unit(table, ctx)
     owner = table.grid.span_owner()
     out = []
+    whole_of = {value: parts for dim in tpl.vocabulary.parts.values()
+                for value, parts in dim.items()}  # 财政拨款 -> its funds
     for n, block in enumerate(blocks):
         parents: list[tuple[int, str]] = []
+        group: tuple[str, tuple] | None = None
         for i, row in table.body():
             cell = owner.get((i, block["item"]))
             if cell is not None and cell.col < block["item"]:
@@ -566,6 +577,10 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
                 parents = []
             record = {"side": block["side"], "parent_item": parent, "item": item,
                       **_summary_codes(block["side"], item, parent, level)}
+            if group and not parent and record["item_code"] in group[1]:
+                record["parent_item"] = group[0]  # 一般公共预算 under 财政拨款, unnumbered
+            elif not parent:
+                group = (item, whole_of.get(record["item_code"], ()))
             if table.kind.resource == "income_expenditure_summary":
                 record["amount"] = next(iter(amounts.values()), None)
             else:

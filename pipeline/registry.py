@@ -81,7 +81,7 @@ def text(name: str, title: str, description: str, **kw) -> Field:
 
 
 CODE_FUNCTION = r"^\d{3}(\d{2}){0,2}$"
-CODE_ECONOMIC = r"^\d{3}(\d{2})?$"
+CODE_ECONOMIC = r"^\d{3}(\d{2}){0,2}$"  # 类, 款, and a local 项 (Beijing's 3021101)
 FUNDS = ("all", "appropriation", "general_public_budget", "government_fund", "state_capital")
 LINE_TYPES = ("total", "department", "unit", "item")
 
@@ -219,13 +219,14 @@ ECONOMIC_CLASSES = Table(
     "economic_classes", "支出经济分类科目",
     "Expenditure economic classification codes seen in the documents, in both systems: "
     "部门预算支出经济分类 (department, 3xx) and 政府预算支出经济分类 (government, 5xx); "
-    "类 (3 digits) > 款 (5).",
+    "类 (3 digits) > 款 (5), and > 项 (7) where a region refines 款 (Beijing: 3021101 差旅费).",
     (
         text("economic_code", "科目编码", "Economic code", required=True, pattern=CODE_ECONOMIC),
         text("system", "分类体系",
              "department (部门预算支出经济分类) or government (政府预算支出经济分类)",
              required=True, enum=("department", "government")),
-        text("level", "级次", "类 or 款", required=True, enum=("类", "款")),
+        text("level", "级次", "类, 款, or 项 (a region's refinement of 款)", required=True,
+             enum=("类", "款", "项")),
         text("name", "科目名称", "Name as printed"),
         text("parent_code", "上级科目编码", "Code one level up", pattern=CODE_ECONOMIC),
     ),

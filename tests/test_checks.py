@@ -232,8 +232,10 @@ ALTERATIONS = [
                [("410700240000000006031\t大厅运行经费\t84.80", "410700240000000006031\t大厅运行经费\t84.90")],
                "performance_budgets[project] 709001 410700240000000006031 大厅运行经费",
                wan("84.80"), wan("84.90")),
-    # 政府性基金预算支出情况表 is printed empty; its note 注：此表为空表 removed
-    Alteration("empty_table_note", XINXIANG, [("\n注：此表为空表。\n", "\n")],
+    # 政府性基金预算支出情况表 is printed empty; its note 注：此表为空表 replaced by one that
+    # does not say so (an empty table printed with no note at all is not compared)
+    Alteration("empty_table_note", XINXIANG,
+               [("\n注：此表为空表。\n", "\n注：本表反映部门政府性基金预算支出。\n")],
                "2024年政府性基金预算支出情况表: empty, a note says so", Decimal(1), Decimal(0), "flag"),
     # 一般公共预算基本支出表: 差旅费's 合计 5.70 -> 5.703, a third decimal of 万元
     Alteration("amount_precision", XINXIANG,
