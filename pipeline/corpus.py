@@ -151,17 +151,18 @@ def contents_titles(doc: Document) -> list[str] | None:
                 text = _entry_text(line)
                 if not text:
                     continue
-                if len(text) > MAX_CONTENTS_LINE or text in seen:
+                part = _PART.match(text)
+                level, rest = _numbering(text)
+                heading = bool(part) or level in (1, 2, 3)  # not the tail of a wrapped title
+                if len(text) > MAX_CONTENTS_LINE or (heading and text in seen):
                     stop = True
                     break
                 seen.add(text)
-                part = _PART.match(text)
                 if part:
                     if part.group(0) in parts:
                         stop = True
                         break
                     parts.add(part.group(0))
-                level, rest = _numbering(text)
                 if level in (1, 2, 3):
                     if pending:
                         entries.append(pending)
