@@ -58,15 +58,16 @@ def split_gap(gap: str) -> tuple[str, str]:
 
 def changed_files(base: str, root: Path) -> list[str]:
     """Files the contribution changes (renames count twice): those committed since `base`,
-    and under sources/ those changed but not committed or not yet added (what `add` just
-    wrote), so a local run reviews what the pull request will hold."""
+    tracked files changed but not committed (anywhere: a change is seen the same way
+    before and after it is committed), and under sources/ files not yet added (what `add`
+    just wrote), so a local run reviews what the pull request will hold."""
     def git(*args: str) -> set[str]:
         out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
                              check=True).stdout  # -z: names verbatim, not quoted
         return {name for name in out.split("\0") if name}
 
     return sorted(git("diff", "-z", "--name-only", "--no-renames", f"{base}...HEAD")
-                  | git("diff", "-z", "--name-only", "--no-renames", "HEAD", "--", SOURCES)
+                  | git("diff", "-z", "--name-only", "--no-renames", "HEAD")
                   | git("ls-files", "-z", "--others", "--exclude-standard", "--full-name",
                         "--", SOURCES))
 
@@ -84,7 +85,11 @@ def review(root: Path, files: list[str], published: Path) -> Review:
     lines = ["# Contribution report", ""]
     if outside:
         lines += ["**A contribution may only add or change files under `sources/`.** "
-                  "These files are outside it:", ""] + [f"- `{f}`" for f in outside] + [""]
+                  "These files are outside it:", ""] + [f"- `{f}`" for f in outside] + [
+                  "", "Take them out of the contribution (`git restore` or `git checkout` "
+                  "them; `datapackage/` is rebuilt on `main` after the merge). A change to "
+                  "the vocabulary (`pipeline/templates.yml`) is a separate pull request: "
+                  "see CONTRIBUTING.md.", ""]
     if not documents:
         lines += ["Nothing to review: no documents changed under `sources/` (committed, "
                   "changed or untracked).", "", "**Result: needs changes.**"]

@@ -465,3 +465,27 @@ def test_the_build_publishes_what_was_read_of_a_document_with_a_gap(repo, tmp_pa
     assert {r["status"] for r in rows if r["source_table"] == SANGONG} == {"not_extracted"}
     assert not list(csv.DictReader((tmp_path / "dp" / "data" / "three_public_expenses.csv")
                                    .open(encoding="utf-8")))
+
+
+def test_review_sees_a_change_outside_sources_before_and_after_it_is_committed(repo):
+    """A vocabulary edit left uncommitted is refused as it would be once committed: the
+    local review and the pull request's agree."""
+    vocabulary = repo / "pipeline" / "templates.yml"
+    vocabulary.parent.mkdir()
+    vocabulary.write_text("titles: []\n", encoding="utf-8")
+    _git(repo, "add", "pipeline")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "vocabulary")
+    vocabulary.write_text("titles: [公务宴请费]\n", encoding="utf-8")
+    (repo / "review-report.md").write_text("an earlier report\n")  # untracked: not the contribution's
+    assert changed_files("HEAD", repo) == ["pipeline/templates.yml"]
+    seed = repo / "sources" / XINXIANG / "source.yml"
+    seed.write_text(seed.read_text(encoding="utf-8") + "notes: 已核对\n", encoding="utf-8")
+    files = changed_files("HEAD", repo)
+    assert files == ["pipeline/templates.yml", f"sources/{XINXIANG}/source.yml"]
+    uncommitted = review(repo, files, repo / "datapackage")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "both")
+    assert changed_files("HEAD~1", repo) == files
+    committed = review(repo, changed_files("HEAD~1", repo), repo / "datapackage")
+    for result in (uncommitted, committed):
+        assert not result.ok and "`pipeline/templates.yml`" in result.report
+        assert "is a separate pull request" in result.report
