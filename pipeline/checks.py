@@ -147,14 +147,16 @@ def _summary_lines(doc):
                                          "expenditure_total")):
         rows = doc.get("income_expenditure_summary", side=side)
         cur = _summary(doc, side, current)
-        lines = [r for r in rows if not r["parent_item"] and r["item_code"] not in
+        end = _summary(doc, side, grand)
+        at = rows.index(cur) if cur else len(rows)  # lines printed under this year's total
+        lines = [r for r in rows[:at] if not r["parent_item"] and r["item_code"] not in
                  (current, extra, grand) and r["amount"] is not None]
         if cur and lines:
             yield Comparison(f"{side}: {cur['item']}", total(r["amount"] for r in lines),
                              cur["amount"], tol(lines, len(lines)), "1")
-        end, carry = _summary(doc, side, grand), _summary(doc, side, extra)
-        if cur and end:
-            parts = [cur] + ([carry] if carry else [])
+        if cur and end:  # the total adds this year's and what is printed between them
+            between = rows[at + 1:rows.index(end)] if rows.index(end) > at else []
+            parts = [cur] + [r for r in between if not r["parent_item"] and r["amount"] is not None]
             yield Comparison(f"{side}: {end['item']}", total(r["amount"] for r in parts),
                              end["amount"], tol(parts, len(parts)), "1")
 
@@ -234,7 +236,8 @@ def _row_key(resource: str, row: dict) -> str:
     the caller, and an item row's line type goes without saying."""
     return " ".join(str(row[k]) for k in BY_NAME[resource].primary_key
                     if k not in ("document_id", "fund", "scope") and row.get(k) not in (None, "")
-                    and not (k == "line_type" and row[k] == "item"))
+                    and not (k == "line_type" and row[k] == "item")
+                    and not (k == "name" and (row.get("function_code") or row.get("unit_code"))))
 
 
 def _row_subject(resource: str, row: dict) -> str:
@@ -273,7 +276,7 @@ def _units(doc):
             depts = [r for r in rows if r["line_type"] == "department"]
             units = [r for r in rows if r["line_type"] == "unit"]
             for whole, parts, what in ((total_row, depts, "departments"),
-                                       (depts[0] if depts else None, units, "units")):
+                                       (depts[0] if depts else total_row, units, "units")):
                 if whole is not None and parts:
                     yield from _sums(f"{name} {what}", whole, parts, resource)
 
@@ -289,8 +292,11 @@ def _hierarchy(doc):
         for name, rows in _groups(doc, resource):
             items = [r for r in rows if r["line_type"] == "item" and r.get(code)]
             for parent in items:
-                children = [r for r in items if len(r[code]) == len(parent[code]) + 2
-                            and r[code].startswith(parent[code])]
+                other = parent.get("government_economic_code")  # both systems printed: a
+                children = [r for r in items if len(r[code]) == len(parent[code]) + 2   # class
+                            and r[code].startswith(parent[code])   # line per pair of classes
+                            and (not other or (r.get("government_economic_code") or "")
+                                 .startswith(other))]
                 if children:
                     yield from _sums(_row_subject(resource, parent), parent, children, resource)
 
@@ -303,14 +309,16 @@ def _hierarchy(doc):
 def _row_parts(doc):
     for resource, identities in templates.load().raw["row_identities"].items():
         for r in doc.get(resource):
-            for whole, parts in identities:
+            for whole, marked in identities:
+                parts = [p.lstrip("!") for p in marked]
                 values = [r.get(p) for p in parts]
                 if all(v is None for v in values):
                     continue  # no parts printed: nothing to add up
                 if r.get(whole) is None and not doc.printed(resource, whole, r["source_table"]):
                     continue  # the table has no such column
-                if not doc.printed(resource, parts[0], r["source_table"]):
-                    continue  # nor its main part (本年收入 beside 上年结转): cannot be added up
+                if any(m.startswith("!") and not doc.printed(resource, p, r["source_table"])
+                       for m, p in zip(marked, parts)):
+                    continue  # a part it needs is not printed (本年收入 beside 上年结转)
                 present = sum(v is not None for v in values)
                 yield Comparison(f"{_row_subject(resource, r)} {whole}",
                                  total(values), r.get(whole), tol([r], present), resource)

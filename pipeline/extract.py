@@ -208,7 +208,8 @@ class _Keys:
                         raise RecognitionError(
                             path, f"{f.name} {row[f.name]!r} is not of the form {f.pattern}",
                             page=row.get("source_page"), table=table.title)
-                key = tuple(row.get(k) for k in spec.primary_key)
+                key = tuple(row.get(k) for k in spec.primary_key
+                            if not (k == "name" and (row.get("function_code") or row.get("unit_code"))))
                 facts = tuple(row.get(f.name) for f in spec.fields if f.amount)
                 before = taken.get(key, mine.get(key))
                 if before is not None:

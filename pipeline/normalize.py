@@ -178,12 +178,11 @@ def code_and_name(text: str | None) -> tuple[str, str]:
     return m.group("a") or m.group("b"), clean(m.group("name"))
 
 
-def _named_unit(name: str, ctx: Context) -> str:
-    """The line type of a row named but not coded: the department, a unit (a name that is
-    not a total), or '' (nothing names it: the table's total)."""
-    if not name or _is_total(name):
-        return ""
-    return "department" if label(name) in ctx.unit_names else "unit"
+def _named_unit(name: str) -> str:
+    """The line type of a row named but not coded in a column of units: a unit (the
+    department's own 本级 among them: with no codes, a consolidation cannot be told from
+    a sibling), or '' (nothing names it: the table's total)."""
+    return "" if not name or _is_total(name) else "unit"
 
 
 def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
@@ -197,12 +196,14 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
         unit = digits(cells.get("unit_code"))
         if not code:
             code, name = code_and_name(cells.get("name"))
+        if not code and not name:  # a unit's line: its name in the column of units
+            name = clean(cells.get("unit_name"))
         if code and _is_unit_code(code, name, "function_code", ctx) and not unit:
             code, unit = "", code
         out.update(function_code=code or None, name=name or None, unit_code=unit or None)
-        texts = [cells.get(k, "") for k in ("code_1", "code", "name", "unit_code")]
+        texts = [cells.get(k, "") for k in ("code_1", "code", "name", "unit_code", "unit_name")]
         kind = "item" if code else ("department_or_unit" if unit else
-                                    _named_unit(name, ctx) if named_units else "")
+                                    _named_unit(name) if named_units else "")
     elif resource in ("basic_expenditure_by_economic", "expenditure_by_economic"):
         dept = join_code([cells.get("dept_1", ""), cells.get("dept_2", "")]) \
             or digits(cells.get("dept_code"))
@@ -211,8 +212,12 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
         name, gov_name = clean(cells.get("dept_name")), clean(cells.get("gov_name"))
         if not dept:
             dept, name = code_and_name(cells.get("dept_name"))
+        unit_name = "" if dept or gov or name else clean(cells.get("unit_name"))
         if not gov:
             gov, gov_name = code_and_name(cells.get("gov_name"))
+        if dept.startswith("5") and (not gov or gov.startswith("3")) and \
+                not _is_unit_code(dept, name, "government_economic_code", ctx):  # the systems
+            dept, gov, name, gov_name = gov, dept, gov_name, name  # were told by position
         unit = ""
         if dept and not gov and _is_unit_code(dept, name, "department_economic_code", ctx):
             dept, unit = "", dept
@@ -220,8 +225,10 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
                    government_economic_code=gov or None,
                    government_economic_name=gov_name or None,
                    unit_code=unit or None)
-        texts = [cells.get(k, "") for k in ("dept_1", "dept_code", "dept_name", "gov_name")]
-        kind = "item" if dept or gov else ("department_or_unit" if unit else "")
+        texts = [cells.get(k, "") for k in ("dept_1", "dept_code", "dept_name", "gov_name",
+                                            "unit_name")]
+        kind = "item" if dept or gov else ("department_or_unit" if unit else
+                                           _named_unit(unit_name) if named_units else "")
     elif resource == "projects":
         name = clean(cells.get("project_name"))
         unit = digits(name)
@@ -291,7 +298,7 @@ def _identity_score(table: Table, mapping: dict[int, str]) -> int:
             except AmountError:
                 return None
         for total_key, part_keys in rules:
-            total, parts = value(total_key), [value(k) for k in part_keys]
+            total, parts = value(total_key), [value(k.lstrip("!")) for k in part_keys]
             present = [p for p in parts if p is not None]
             if total is None or not present:
                 continue
@@ -369,8 +376,8 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
     out = []
     current_unit: str | None = None
     paths = header_paths(table.grid, table.n_header)
-    named_units = any("单位" in part for c, key in mapping.items() if key == "name"
-                      for part in paths[c])
+    named_units = "unit_name" in mapping.values() or any(
+        "单位" in part for c, key in mapping.items() if key == "name" for part in paths[c])
     above: dict[str, str] = {}  # the code parts printed on the lines above
     for i, row in table.body():
         if not any(clean(c) for c in row) or _is_none_marker(row):
@@ -516,6 +523,19 @@ def _class_key(name: str) -> str:
     return re.sub(r"(支出)?$", "", label(name))
 
 
+def _join_spaced_labels(paths: list[list[str]], labels: list[re.Pattern]) -> list[list[str]]:
+    """A label spaced out over a merged cell (收  入) may be read as one character per
+    column (收 | 入): adjacent top labels of one character each that together make a known
+    label are that label over both columns."""
+    out = [list(p) for p in paths]
+    for c in range(len(out) - 1):
+        a, b = out[c], out[c + 1]
+        if a and b and len(a[0]) == 1 and len(b[0]) == 1 and \
+                any(rx.fullmatch(a[0] + b[0]) for rx in labels):
+            a[0] = b[0] = a[0] + b[0]
+    return out
+
+
 def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     """Tables 1 and 4: each side (income / expenditure / by use) is a block of an item
     column and one or more amount columns."""
@@ -523,7 +543,8 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     summary = tpl.raw["summary"]
     sides = [(s["side"], re.compile(s["label"])) for s in summary["sides"]]
     item_label = re.compile(summary["item"])
-    paths = header_paths(table.grid, table.n_header)
+    paths = _join_spaced_labels(header_paths(table.grid, table.n_header),
+                                [rx for _, rx in sides])
     years = header_years(paths)
     blocks: list[dict] = []  # {side, item: col, amounts: {col: key}}
     for c, path in enumerate(paths):
@@ -551,11 +572,11 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     unit = table_unit(table, ctx)
     owner = table.grid.span_owner()
     out = []
-    whole_of = {value: parts for dim in tpl.vocabulary.parts.values()
-                for value, parts in dim.items()}  # 财政拨款 -> its funds
+    whole_of = summary.get("groups", {})  # 财政拨款 -> its funds
     for n, block in enumerate(blocks):
         parents: list[tuple[int, str]] = []
         group: tuple[str, tuple] | None = None
+        last_class: str | None = None
         for i, row in table.body():
             cell = owner.get((i, block["item"]))
             if cell is not None and cell.col < block["item"]:
@@ -581,6 +602,10 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
                 record["parent_item"] = group[0]  # 一般公共预算 under 财政拨款, unnumbered
             elif not parent:
                 group = (item, whole_of.get(record["item_code"], ()))
+            if record["function_code"] or record["item_code"]:
+                last_class = item if record["function_code"] else None
+            elif last_class and not level and block["side"] == "expenditure":
+                record["parent_item"] = last_class  # a 款 or 项 under its 类, by indent only
             if table.kind.resource == "income_expenditure_summary":
                 record["amount"] = next(iter(amounts.values()), None)
             else:

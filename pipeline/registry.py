@@ -321,7 +321,7 @@ INCOME_BY_SOURCE = _fact(
              pattern=CODE_FUNCTION),
         text("name", "名称", "Unit or function name as printed"),
     ) + tuple(amount(n, t, d) for n, t, d in INCOME_SOURCES),
-    ("line_type", "unit_code", "function_code"),
+    ("line_type", "unit_code", "function_code", "name"),  # name: units printed without a code
     ((("function_code",), "function_classes", ("function_code",)),),
 )
 
@@ -358,7 +358,7 @@ EXPENDITURE_BY_FUNCTION = _fact(
              pattern=CODE_FUNCTION),
         text("name", "科目名称", "Function or unit name as printed"),
     ) + EXPENDITURE_MEASURES,
-    ("fund", "line_type", "unit_code", "function_code"),
+    ("fund", "line_type", "unit_code", "function_code", "name"),
     ((("function_code",), "function_classes", ("function_code",)),),
 )
 
@@ -396,8 +396,9 @@ EXPENDITURE_BY_ECONOMIC = _fact(
     "tables of 机关运行经费 by economic code (scope = administrative_operating).",
     "7 支出经济分类汇总表, 一般公共预算机关运行经费支出预算表",
     (
-        text("scope", "范围", "all (支出经济分类汇总表) or administrative_operating (机关运行经费)",
-             required=True, enum=("all", "administrative_operating")),
+        text("scope", "范围", "all (支出经济分类汇总表), general_public_budget (一般公共预算支出 by "
+             "economic class) or administrative_operating (机关运行经费)",
+             required=True, enum=("all", "general_public_budget", "administrative_operating")),
     ) + ECONOMIC_KEYS + (
         amount("total", "总计", "Total"),
         amount("basic", "基本支出", "Basic expenditure, where the table splits basic and project"),

@@ -163,8 +163,10 @@ class Templates:
         t = self.normalize_title(text)
         if not t.endswith("表") and not t.endswith("预算"):
             return None
+        # what a bracket says counts too: 一般公共预算支出表（按经济分类）
+        said = f"{t} {self.normalize_title(re.sub(r'[()（）]', '', text))}"
         for kind in self.kinds:
-            if any(p.search(t) for p in kind.titles):
+            if any(p.search(said) for p in kind.titles):
                 return kind
         return None
 
