@@ -189,7 +189,9 @@ class _Keys:
     def admit(self, produced: dict[str, list[dict]], path: Path, table: Table) -> dict[str, list[dict]]:
         """Give every row all its resource's fields. A row whose key is taken (by this table
         or an earlier one) with other figures fails the table, so no row of it is published;
-        with the same figures it is the same line printed twice and is published once."""
+        with the same figures it is the same line printed twice and is published once. A
+        table whose resource counts repeats (projects: `repeat`) numbers a line it prints
+        again instead; the sums then show whether each counts."""
         out, new = {}, {}
         for resource, rows in produced.items():
             spec = BY_NAME[resource]
@@ -211,6 +213,9 @@ class _Keys:
                 key = tuple(row.get(k) for k in spec.primary_key
                             if not (k == "name" and (row.get("function_code") or row.get("unit_code"))))
                 facts = tuple(row.get(f.name) for f in spec.fields if f.amount)
+                while "repeat" in names and key in mine:  # a line the table prints again
+                    row["repeat"] = (row["repeat"] or 1) + 1
+                    key = tuple(row.get(k) for k in spec.primary_key)
                 before = taken.get(key, mine.get(key))
                 if before is not None:
                     shown = {k: v for k, v in zip(spec.primary_key, key) if v is not None}

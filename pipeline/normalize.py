@@ -365,8 +365,8 @@ def _warn_unpublished_columns(table: Table, ctx: Context, mapping: dict[int, str
 def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> list[dict]:
     """Line tables (a row per code, unit or project) -> rows of the table's resource."""
     resource = table.kind.resource
-    if is_empty(table):
-        return []
+    if not any(looks_like_data(c) for _, row in table.body() for c in row):
+        return []  # printed empty (a table of zeros is empty too, but its zeros are printed)
     if _is_label_list(table):
         return normalize_label_list(table, ctx)
     mapping = choose_line_layout(table, ctx, list(siblings))
@@ -575,7 +575,7 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     whole_of = summary.get("groups", {})  # 财政拨款 -> its funds
     for n, block in enumerate(blocks):
         parents: list[tuple[int, str]] = []
-        group: tuple[str, tuple] | None = None
+        group: tuple[str, str | None, tuple] | None = None  # (line, its code, its parts)
         last_class: str | None = None
         for i, row in table.body():
             cell = owner.get((i, block["item"]))
@@ -598,10 +598,12 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
                 parents = []
             record = {"side": block["side"], "parent_item": parent, "item": item,
                       **_summary_codes(block["side"], item, parent, level)}
-            if group and not parent and record["item_code"] in group[1]:
+            if group and not parent and record["item_code"] in group[2]:
                 record["parent_item"] = group[0]  # 一般公共预算 under 财政拨款, unnumbered
+                if group[1] == "carryover" and not record["item_code"].startswith("carryover"):
+                    record["item_code"] = f"carryover_{record['item_code']}"
             elif not parent:
-                group = (item, whole_of.get(record["item_code"], ()))
+                group = (item, record["item_code"], whole_of.get(record["item_code"], ()))
             if record["function_code"] or record["item_code"]:
                 last_class = item if record["function_code"] else None
             elif last_class and not level and block["side"] == "expenditure":

@@ -64,9 +64,13 @@ class Recognition:
     warnings: list[str] = field(default_factory=list)
 
 
+MAX_LABEL_LENGTH = 40  # longer "header" text is a sentence (a wrapped cell), not a label
+
+
 def header_text(grid: Grid) -> str:
     """The labels of a grid's header rows joined, for matching header signatures."""
-    return "|".join(label(c) for row in grid.rows()[:count_header_rows(grid)] for c in row if clean(c))
+    return "|".join(label(c) for row in grid.rows()[:count_header_rows(grid)] for c in row
+                    if clean(c) and len(label(c)) <= MAX_LABEL_LENGTH)
 
 
 def is_body_row(row: list[str]) -> bool:

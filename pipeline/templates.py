@@ -163,10 +163,11 @@ class Templates:
         t = self.normalize_title(text)
         if not t.endswith("表") and not t.endswith("预算"):
             return None
-        # what a bracket says counts too: 一般公共预算支出表（按经济分类）
-        said = f"{t} {self.normalize_title(re.sub(r'[()（）]', '', text))}"
+        # a bracket naming the classification counts: 一般公共预算支出表（按经济分类）
+        if re.search(r"[(（][^)）]*分类[^)）]*[)）]", text):
+            t = self.normalize_title(re.sub(r"[()（）]", "", text))
         for kind in self.kinds:
-            if any(p.search(said) for p in kind.titles):
+            if any(p.search(t) for p in kind.titles):
                 return kind
         return None
 

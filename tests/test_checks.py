@@ -302,7 +302,7 @@ ROW_PARTS = [
     # 项目支出表: 大厅运行经费's 一般公共预算 84.80 -> 84.90 against its 合计 84.80
     Alteration("row_parts", XINXIANG, [("大厅运行经费\t新乡市政务服务和大数据管理局\t84.80\t84.80",
                                         "大厅运行经费\t新乡市政务服务和大数据管理局\t84.80\t84.90")],
-               "projects[] 709 新乡市政务服务和大数据管理局 大厅运行经费 total", wan("84.90"), wan("84.80"),
+               "projects[] 709 新乡市政务服务和大数据管理局 其他运转类 大厅运行经费 total", wan("84.90"), wan("84.80"),
                name="project-sources"),
     # 一般公共预算基本支出表: 30102 津贴补贴 (50101) 人员经费 75.30 -> 75.40 against its 合计; the
     # same 30102 under 50501 is another row with its own subject
@@ -483,7 +483,7 @@ def test_subjects_name_the_row_by_its_full_natural_key(seed_checks):
         "actual"] == wan("27.45")
     projects = [r["subject"] for r in of_rule(rows, "row_parts") if r["subject"].startswith("projects[] 709 ")]
     assert len(projects) == 9
-    assert "projects[] 709 新乡市政务服务和大数据管理局 新乡市12345政务服务便民热线平台经费 total" in projects
+    assert "projects[] 709 新乡市政务服务和大数据管理局 其他运转类 新乡市12345政务服务便民热线平台经费 total" in projects
     for seed, rows in seed_checks.items():
         subjects = [(r["rule"], r["subject"]) for r in rows]
         assert len(subjects) == len(set(subjects)), seed
@@ -527,32 +527,42 @@ def test_a_sentence_printed_twice_is_one_check(tmp_path):
 
 
 def test_two_checks_with_one_subject_are_an_error(tmp_path):
-    """A project line printed twice with other figures fails its table when read (two rows,
-    one key): the project table is not published, the rest of the document is. Printed
-    twice with the same figures, it is one line, published once (the sums then decide
-    whether the total counted it twice). Rows that got past that would be refused by the
-    checks rather than told apart by a counter."""
-    line = "其他运转类\t大厅运行经费\t新乡市政务服务和大数据管理局\t84.80\t84.80" + "\t" * 7 + "\n"
+    """A line printed twice with other figures fails its table when read (two rows, one
+    key): that table is not published, the rest of the document is. Printed twice with the
+    same figures, it is one line, published once (the sums then decide whether the total
+    counted it twice). A project printed again is numbered (`repeat`), as tables that list
+    a project per unit without naming the unit do; the sums again decide. Rows that got
+    past that would be refused by the checks rather than told apart by a counter."""
+    line = "201\t03\t01\t\t行政运行\t401.87\t401.87\t353.85\t\t48.02\t\t\t\t\n"
     text = SEEDS[XINXIANG].read_text(encoding="utf-8")
-    assert text.count(line) == 1
+    assert text.count(line) == 2  # tables 3 and 5
     meta = load_source(SOURCES / XINXIANG).meta
-    other = line.replace("84.80\t84.80", "84.90\t84.90")
-    doubled = write(tmp_path / "t.txt", text.replace(line, line + other))
+    other = line.replace("401.87\t401.87\t353.85", "401.97\t401.97\t353.95")
+    doubled = write(tmp_path / "t.txt", text.replace(line, line + other, 1))
     extraction = extract_document(doubled, XINXIANG, meta)
     (gap,) = [t for t in extraction.tables if not t.read]
-    assert (gap.title, gap.status, gap.rows) == ("2024年项目支出表", "not_extracted", 0)
-    assert "two rows with the same key" in gap.reason and "大厅运行经费" in gap.reason
-    assert "projects" not in extraction.rows and len(extraction.rows["expenditure_by_function"]) > 20
+    assert (gap.title, gap.status, gap.rows) == ("2024年部门支出总体情况表", "not_extracted", 0)
+    assert "two rows with the same key" in gap.reason and "2010301" in gap.reason
+    assert not extraction.rows["expenditure_by_function"] or all(
+        r["fund"] != "all" for r in extraction.rows["expenditure_by_function"])
+    assert len(extraction.rows["projects"]) == 11
     assert _statuses(checks(XINXIANG, doubled), "tables_read") == ["fail"]
-    same = extract_document(write(tmp_path / "s.txt", text.replace(line, line + line)), XINXIANG, meta)
-    assert [r["total"] for r in same.rows["projects"] if r["project_name"] == "大厅运行经费"] == \
-        [Decimal("848000")]
+    same = extract_document(write(tmp_path / "s.txt", text.replace(line, line + line, 1)),
+                            XINXIANG, meta)
+    assert [r["total"] for r in same.rows["expenditure_by_function"]
+            if r["fund"] == "all" and r["function_code"] == "2010301"] == [Decimal("4018700")]
     assert any("printed twice with the same figures" in w for w in same.warnings)
+    project = "其他运转类\t大厅运行经费\t新乡市政务服务和大数据管理局\t84.80\t84.80" + "\t" * 7 + "\n"
+    again = extract_document(write(tmp_path / "p.txt", text.replace(project, project * 2)),
+                             XINXIANG, meta)
+    assert [(r["total"], r["repeat"]) for r in again.rows["projects"]
+            if r["project_name"] == "大厅运行经费"] == [(Decimal("848000"), None),
+                                                       (Decimal("848000"), 2)]
     extraction = extract_document(SEEDS[XINXIANG], XINXIANG, load_source(SOURCES / XINXIANG).meta)
     projects = extraction.rows["projects"]
     projects.append(dict(next(r for r in projects if r["project_name"] == "大厅运行经费")))
     with pytest.raises(ValueError, match="two row_parts checks have the subject 'projects\\[\\] 709 "
-                                         "新乡市政务服务和大数据管理局 大厅运行经费 total'"):
+                                         "新乡市政务服务和大数据管理局 其他运转类 大厅运行经费 total'"):
         run_checks(XINXIANG, extraction)
 
 
