@@ -214,7 +214,7 @@ class _Keys:
                             if not (k == "name" and (row.get("function_code") or row.get("unit_code"))))
                 facts = tuple(row.get(f.name) for f in spec.fields if f.amount)
                 while "repeat" in names and key in mine:  # a line the table prints again
-                    row["repeat"] = (row["repeat"] or 1) + 1
+                    row["repeat"] = str(int(row["repeat"] or 1) + 1)
                     key = tuple(row.get(k) for k in spec.primary_key)
                 before = taken.get(key, mine.get(key))
                 if before is not None:

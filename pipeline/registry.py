@@ -463,11 +463,10 @@ PROJECTS = _fact(
                "Carried-over appropriation: state capital"),
         amount("special_account", "财政专户管理资金", "Special-account funds"),
         amount("unit_funds", "单位资金", "The unit's own funds"),
-        Field("repeat", "integer", "重复序号",
-              "2, 3 … for a project the table prints again with other figures under the same "
-              "name, type and unit (a share printed per unit without naming it); empty for "
-              "its first line. Counted within one document's table, so it is stable.",
-              minimum=2),
+        text("repeat", "重复序号",
+             "2, 3 … for a project the table prints again under the same name, type and unit "
+             "(a share printed per unit without naming it); empty for its first line. Counted "
+             "within one document's table, so it is stable.", pattern=r"^[2-9]$|^[1-9]\d+$"),
     ),
     ("line_type", "unit_code", "project_unit", "project_type", "project_name", "repeat"),
 )

@@ -557,7 +557,7 @@ def test_two_checks_with_one_subject_are_an_error(tmp_path):
                              XINXIANG, meta)
     assert [(r["total"], r["repeat"]) for r in again.rows["projects"]
             if r["project_name"] == "大厅运行经费"] == [(Decimal("848000"), None),
-                                                       (Decimal("848000"), 2)]
+                                                       (Decimal("848000"), "2")]
     extraction = extract_document(SEEDS[XINXIANG], XINXIANG, load_source(SOURCES / XINXIANG).meta)
     projects = extraction.rows["projects"]
     projects.append(dict(next(r for r in projects if r["project_name"] == "大厅运行经费")))

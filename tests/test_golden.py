@@ -3,7 +3,9 @@
 Each `tests/golden/<document_id>.yml` lists the standard tables the document prints
 (`printed_tables`, from its 目录 or its titles) and figures read off its page images
 (`values`: a published table, a `where` selecting exactly one row, the expected fields in
-yuan). The package built from sources/ must hold every printed table and every figure.
+yuan). The package built from sources/ must hold every printed table and every figure. An
+entry marked `pending` (a table no kind recognizes yet, or a gap acknowledged in source.yml)
+is expected to fail, strictly: once the pipeline delivers it, the test says to drop the mark.
 """
 from __future__ import annotations
 
@@ -23,19 +25,26 @@ def _golden() -> list[dict]:
     return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(GOLDEN.glob("*.yml"))]
 
 
+def _param(document_id: str, entry: dict, name: str):
+    marks = [pytest.mark.xfail(strict=True, reason=entry["pending"])] if "pending" in entry else []
+    return pytest.param(document_id, entry, id=f"{document_id}-{name}", marks=marks)
+
+
 def _values():
     for doc in _golden():
         for n, v in enumerate(doc.get("values", [])):
-            yield pytest.param(doc["document_id"], v, id=f"{doc['document_id']}-{n}-{v['resource']}")
+            yield _param(doc["document_id"], v, f"{n}-{v['resource']}")
 
 
 def _printed():
     for doc in _golden():
         for t in doc.get("printed_tables", []):
-            yield pytest.param(doc["document_id"], t, id=f"{doc['document_id']}-{t['title']}")
+            yield _param(doc["document_id"], t, t["title"])
 
 
-def _same(a: str, b) -> bool:
+def _same(a: str | None, b) -> bool:
+    if a is None:
+        return False
     try:
         return Decimal(a) == Decimal(str(b))
     except ArithmeticError:
@@ -45,10 +54,11 @@ def _same(a: str, b) -> bool:
 @pytest.mark.parametrize("document_id,value", list(_values()))
 def test_golden_value(package, document_id, value):
     where = {k: str(v) for k, v in value["where"].items()}
-    rows = read_table(package, value["resource"], document_id=document_id, **where)
+    rows = [r for r in read_table(package, value["resource"], document_id=document_id)
+            if all(r[k] == v for k, v in where.items())]
     assert len(rows) == 1, f"{len(rows)} rows of {value['resource']} where {where}"
     row = rows[0]
-    wrong = {k: (row[k], v) for k, v in value["expect"].items() if not _same(row[k], v)}
+    wrong = {k: (row.get(k), v) for k, v in value["expect"].items() if not _same(row.get(k), v)}
     assert not wrong, f"page {value.get('page')}: (published, printed) {wrong}"
 
 
