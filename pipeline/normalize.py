@@ -262,8 +262,60 @@ def line_columns(header: Table, ctx: Context, body: Table | None = None) -> dict
     resource = header.kind.resource
     mapping = map_columns(paths, templates.load().columns(resource))
     mapping.update(amount_columns(paths, header.kind, resource, skip=mapping))
+    _decide_by_identities(body or header, ctx, paths, mapping)
     _check_unmapped(body or header, ctx, paths, mapping)
     return mapping
+
+
+def _decide_by_identities(table: Table, ctx: Context, paths, mapping: dict[int, str]) -> None:
+    """A column holding amounts under a header that says nothing we know (blank, or words
+    not in the vocabulary) takes the one field left whose row identities then hold on every
+    line where it is not zero, on two lines at least (合计 = 基本支出 + 项目支出 names the
+    blank column between them). Reported as a warning; with no such field, or several, the
+    column stays unknown and fails its table."""
+    vocabulary = templates.load().vocabulary
+    rules = templates.load().raw.get("row_identities", {}).get(table.kind.resource, [])
+    keys = {k.lstrip("!") for whole, parts in rules for k in [whole, *parts]}
+    for c in range(table.grid.n_cols):
+        path = paths[c] if c < len(paths) else []
+        if c in mapping or (path and vocabulary.read_path(path) is not None) or not any(
+                c < len(row) and looks_numeric(row[c]) for _, row in table.body()):
+            continue
+        fits = [key for key in sorted(keys - set(mapping.values()))
+                if _identities_hold(table, {**mapping, c: key}, key)]
+        if len(fits) == 1:
+            mapping[c] = fits[0]
+            header = "/".join(path) if path else "(no header)"
+            ctx.warnings.append(f"{table.title} ({table.where}): column {c + 1} ({header}) "
+                                f"read as {fits[0]}: the row identities hold only so")
+
+
+def _identities_hold(table: Table, mapping: dict[int, str], key: str) -> bool:
+    """Whether every row identity involving `key` holds wherever `key` is not zero, on two
+    rows at least."""
+    rules = templates.load().raw.get("row_identities", {}).get(table.kind.resource, [])
+    columns = {k: c for c, k in mapping.items()}
+    held = 0
+    for _, row in table.body():
+        def value(k):
+            c = columns.get(k)
+            try:
+                return parse_amount(row[c]) if c is not None and c < len(row) else None
+            except AmountError:
+                return None
+        if not value(key):
+            continue
+        for whole, marked in rules:
+            parts = [k.lstrip("!") for k in marked]
+            if key not in (whole, *parts):
+                continue
+            total, present = value(whole), [v for v in map(value, parts) if v is not None]
+            if total is None or not present:
+                continue
+            if abs(total - sum(present)) > Decimal("0.01") * len(present):
+                return False
+            held += 1
+    return held >= 2
 
 
 def is_empty(table: Table) -> bool:

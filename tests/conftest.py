@@ -21,6 +21,27 @@ SEEDS = {
 }
 
 
+# The five documents the project began with (three templates, transcripts and PDFs): enough
+# for tests of the build's machinery (determinism, workers, Dask), which need not read all.
+CORE = tuple(SEEDS) + ("js-renda-bangongting-2017-budget", "sh-putuo-sifaju-2026-budget")
+
+
+@pytest.fixture(scope="session")
+def core_sources(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("core") / "sources"
+    for name in CORE:
+        shutil.copytree(SOURCES / name, root / name)
+    return root
+
+
+@pytest.fixture(scope="session")
+def core_package(tmp_path_factory, core_sources) -> Path:
+    out = tmp_path_factory.mktemp("core-build") / "datapackage"
+    result = build(core_sources, out, progress=False)
+    assert result.ok, (result.failed, result.validation_errors)
+    return out
+
+
 @pytest.fixture(scope="session")
 def package(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build") / "datapackage"

@@ -138,7 +138,7 @@ CORPUS = {
     "extra column": (lambda s, o: with_transcript(
         s, f"{PROJECTS}\t神秘资金\n其他运转类\t甲\t某局\t1.00\t1.00\n".encode()),
         "transcript.txt", "table '2024年项目支出表': column 5 (神秘资金) holds '1.00' but its "
-                          "header is not a known column"),
+                          "header is not understood"),
     "missing column": (lambda s, o: without_column(s), "transcript.txt",
                        "1 accounting checks fail and are not acknowledged in source.yml "
                        "(row_parts: three_public_expenses[] total total)"),

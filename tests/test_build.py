@@ -36,12 +36,12 @@ def test_package_validates_and_lists_every_table(package):
     assert Package(str(package / "datapackage.json")).validate().valid
 
 
-def test_build_twice_gives_byte_identical_output(tmp_path, package):
+def test_build_twice_gives_byte_identical_output(tmp_path, core_sources, core_package):
     again = tmp_path / "again"
-    assert build(ROOT / "sources", again, progress=False).ok
-    for path in sorted(package.rglob("*")):
+    assert build(core_sources, again, progress=False).ok
+    for path in sorted(core_package.rglob("*")):
         if path.is_file():
-            assert (again / path.relative_to(package)).read_bytes() == path.read_bytes(), path
+            assert (again / path.relative_to(core_package)).read_bytes() == path.read_bytes(), path
 
 
 def test_committed_schemas_match_the_registry(tmp_path):
@@ -219,10 +219,10 @@ def test_a_published_document_that_now_fails_keeps_the_old_package(sources, tmp_
     assert {p.name: p.read_bytes() for p in (out / "data").iterdir()} == before
 
 
-def test_output_is_the_same_for_any_number_of_workers(tmp_path):
+def test_output_is_the_same_for_any_number_of_workers(tmp_path, core_sources):
     one, two = tmp_path / "one", tmp_path / "two"
-    assert build(ROOT / "sources", one, progress=False, workers=1).ok
-    assert build(ROOT / "sources", two, progress=False, workers=2).ok
+    assert build(core_sources, one, progress=False, workers=1).ok
+    assert build(core_sources, two, progress=False, workers=2).ok
     for path in sorted(one.rglob("*")):
         if path.is_file():
             assert (two / path.relative_to(one)).read_bytes() == path.read_bytes(), path
@@ -252,16 +252,18 @@ def test_incremental_build_re_extracts_only_what_changed(sources, tmp_path, monk
     assert sorted(extracted) == [GOOD, "xuchang-city-zwfw-2024-budget"]
 
 
-def test_dask_local_cluster_with_two_workers_gives_the_same_package(tmp_path, package):
+def test_dask_local_cluster_with_two_workers_gives_the_same_package(tmp_path, core_sources,
+                                                                   core_package):
     from distributed import LocalCluster
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
-        result = build(ROOT / "sources", tmp_path / "dask", progress=False,
+        result = build(core_sources, tmp_path / "dask", progress=False,
                        scheduler=cluster.scheduler_address)
     assert result.ok and len(result.built) == 5
-    for path in sorted(package.rglob("*")):
+    for path in sorted(core_package.rglob("*")):
         if path.is_file():
-            assert (tmp_path / "dask" / path.relative_to(package)).read_bytes() == path.read_bytes()
+            assert (tmp_path / "dask" / path.relative_to(core_package)).read_bytes() == \
+                path.read_bytes()
 
 
 def test_two_rows_with_one_primary_key_fail_validation(tmp_path):
