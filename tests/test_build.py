@@ -283,7 +283,8 @@ def test_two_rows_with_one_primary_key_fail_validation(tmp_path):
     duplicate = ("projects: two rows with the primary key {'document_id': '" + GOOD + "', "
                  f"'line_type': 'item', 'unit_code': '{last['unit_code'] or ''}', "
                  f"'project_unit': '{last['project_unit'] or ''}', "
-                 f"'project_name': '{last['project_name']}'}}")
+                 f"'project_type': '{last['project_type'] or ''}', "
+                 f"'project_name': '{last['project_name']}', 'repeat': ''}}")
     assert writer.key_errors == [duplicate, f"documents: document {GOOD} added twice", duplicate]
     assert validate_package(finished / "datapackage.json", keys_checked=True) == []
     streamed_past = validate_package(finished / "datapackage.json")
