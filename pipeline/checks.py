@@ -633,12 +633,15 @@ def report(document_id: str, rows: list[dict]) -> str:
     for r in rows:
         if r["status"] == "not_applicable":
             counts["uncompared" if r["subject"] else "not_applicable"] += 1
+        elif r["acknowledged"]:
+            counts["gaps" if r["rule"] == GAP_RULE else "acknowledged"] += 1
         else:
-            counts["acknowledged" if r["acknowledged"] else r["status"]] += 1
+            counts[r["status"]] += 1
     lines = [f"{document_id}: {counts['pass']} passed, {counts['fail']} failed, "
              f"{counts['acknowledged']} acknowledged publisher errors, "
              f"{counts['not_applicable']} rules not applicable, "
-             f"{counts['uncompared']} checks with nothing to compare"]
+             f"{counts['uncompared']} checks with nothing to compare"
+             + (f", {counts['gaps']} acknowledged gaps (unread tables)" if counts["gaps"] else "")]
     for r in rows:
         if r["status"] == "not_applicable" and r["subject"]:
             lines.append(f"  NOT COMPARED {r['rule']}: {r['subject']}: " + (
@@ -650,7 +653,8 @@ def report(document_id: str, rows: list[dict]) -> str:
         lines.append(f"  {tag} {r['rule']}: {r['subject']}: expected {_fmt(r['expected'])}, "
                      f"printed {_fmt(r['actual'])} (difference {_fmt(r['difference'])})")
         if r["acknowledged"]:
-            lines.append(f"      publisher error: {r['acknowledged']}")
+            what = "acknowledged gap" if r["rule"] == GAP_RULE else "publisher error"
+            lines.append(f"      {what}: {r['acknowledged']}")
     na = sorted({r["rule"] for r in rows if r["status"] == "not_applicable" and not r["subject"]})
     if na:
         lines.append(f"  not applicable (tables or rows absent): {', '.join(na)}")

@@ -746,6 +746,24 @@ def _vertical_form(table: Table, ctx: Context, paths: list[list[str]]) -> list[d
     return [record]
 
 
+def _other_fund_columns(table: Table, paths, mapping: dict[int, str]) -> list[int]:
+    """Columns printing an item's share of another fund beside a mapped column of the same
+    item's first fund (总计/一般公共预算, 总计/政府性基金预算 …, in a table that fixes no
+    fund): the mapped share is the item's whole where these print zero."""
+    vocabulary = templates.load().vocabulary
+    years = header_years(paths)
+    funded = {key: c for c, key in mapping.items()
+              if "fund" in (vocabulary.read_path(paths[c], years) or {})}
+    out = []
+    for c, path in enumerate(paths):
+        meaning = vocabulary.read_path(path, years) if c not in mapping and path else None
+        if meaning and "fund" in meaning:
+            key = vocabulary.field_for(table.kind.resource, meaning, table.kind.fixes)
+            if key in funded:
+                out.append(c)
+    return out
+
+
 def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
     """三公-style tables: labelled columns, one row of values (or one per unit); or the
     same fields printed as a list, one per row."""
@@ -756,14 +774,25 @@ def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
         return vertical
     mapping = map_columns(paths, tpl.specs("form_row", table.kind.resource))
     mapping.update(amount_columns(paths, table.kind, table.kind.resource, skip=mapping))
-    _check_unmapped(table, ctx, paths, mapping)
+    other_funds = _other_fund_columns(table, paths, mapping)
+    _check_unmapped(table, ctx, paths, {**mapping, **{c: "" for c in other_funds}})
     if "grand_total" in mapping.values() and "total" not in mapping.values():
         # a lone 合计 is the table's own total unless another column holds the 三公 total
         mapping = {c: "total" if k == "grand_total" else k for c, k in mapping.items()}
     unit = table_unit(table, ctx)
+    years = [int(y) for _, row in table.body() for c, k in mapping.items() if k == "year"
+             for y in re.findall(r"^(\d{4})年", clean(row[c]) if c < len(row) else "")]
     out = []
     for i, row in table.body():
         cells = {key: row[c] if c < len(row) else "" for c, key in mapping.items()}
+        if years and not re.match(rf"^{max(years)}年", clean(cells.get("year"))):
+            continue  # a row of last year's figures, or of the change: not this budget's
+        for c in other_funds:  # a fund's share is the item's whole only beside zeros
+            if _amount(table, ctx, row[c] if c < len(row) else "", unit, i):
+                raise table_error(ctx, table, f"column {c + 1} ({'/'.join(paths[c])}) holds "
+                                  f"{row[c]!r}: an item split by fund with amounts in more "
+                                  "than one fund has no published field", i)
+        cells.pop("year", None)
         amounts = {k: _amount(table, ctx, v, unit, i) for k, v in cells.items()
                    if k not in ("unit_code", "name")}
         if not any(v is not None for v in amounts.values()):

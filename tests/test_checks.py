@@ -739,3 +739,18 @@ def test_check_command_exits_one_on_an_unacknowledged_failure(tmp_path):
     only_good = CliRunner().invoke(cli, ["check", XINXIANG, "--sources", str(sources)])
     assert only_good.exit_code == 0, only_good.output
     assert XUCHANG not in only_good.output
+
+
+def test_an_acknowledged_gap_is_reported_as_a_gap_not_a_publisher_error(tmp_path):
+    """A table we could not read, acknowledged in source.yml, is counted and labelled as a
+    gap of ours: never among the publisher's errors."""
+    from pipeline.checks import report
+    text = SEEDS[XINXIANG].read_text(encoding="utf-8").replace(
+        "公务用车购置及运行费\t\t\t公务接待费", "公务用车购置及运行费\t\t\t公务宴请费")
+    extraction = extract_document(write(tmp_path / "t.txt", text), XINXIANG)
+    gap = Acknowledgement(rule="tables_read", subject="2024年一般公共预算“三公”经费支出情况表",
+                          explanation="我们的缺口：公务宴请费不在词表中。")
+    text = report(XINXIANG, run_checks(XINXIANG, extraction, [gap]))
+    assert "0 failed, 0 acknowledged publisher errors" in text.splitlines()[0]
+    assert text.splitlines()[0].endswith(", 1 acknowledged gaps (unread tables)")
+    assert "      acknowledged gap: 我们的缺口：公务宴请费不在词表中。" in text

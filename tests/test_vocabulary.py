@@ -136,3 +136,33 @@ def test_a_column_the_header_leaves_open_is_decided_by_the_rows(tmp_path):
     path.write_text("\n".join(rows).replace("120.00\t100.00", "125.00\t100.00"), encoding="utf-8")
     with pytest.raises(Exception, match="header is not understood"):
         extract_document(path, "x")
+
+
+SHENZHEN_THREE_PUBLIC = [
+    "财政拨款“三公”经费支出表", "单位：万元",
+    "预算单位\t年度\t总计\t\t因公出国(境)费\t\t公务接待费\t",
+    "\t\t一般公共预算\t政府性基金预算\t一般公共预算\t政府性基金预算\t一般公共预算\t政府性基金预算",
+    "某局\t2025年\t32.44\t0.00\t0.80\t0.00\t31.64\t0.00",
+    "\t2026年\t5.58\t0.00\t0.00\t0.00\t5.58\t0.00",
+    "\t增减变化金额\t-26.86\t0.00\t-0.80\t0.00\t-26.06\t0.00", ""]
+
+
+def test_a_form_by_year_and_fund_publishes_this_years_row(tmp_path):
+    """三公 printed per year (2025年, 2026年, 增减) and per fund: the latest year's row is
+    the budget's; a fund's column is the item's whole where the other funds print zero."""
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(SHENZHEN_THREE_PUBLIC), encoding="utf-8")
+    (row,) = extract_document(path, "x").rows["three_public_expenses"]
+    assert (row["total"], row["travel_abroad"], row["reception"]) == \
+        (Decimal("55800"), Decimal("0"), Decimal("55800"))
+
+
+def test_a_form_with_amounts_in_two_funds_is_not_read(tmp_path):
+    """Where another fund prints money, the first fund's column is only a share: no field
+    holds it, and the table fails alone rather than publish a share as the whole."""
+    lines = list(SHENZHEN_THREE_PUBLIC)
+    lines[5] = "\t2026年\t5.58\t1.00\t0.00\t0.00\t5.58\t1.00"
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(Exception, match="split by fund with amounts in more than one fund"):
+        extract_document(path, "x")
