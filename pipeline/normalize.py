@@ -298,11 +298,7 @@ def _identities_hold(table: Table, mapping: dict[int, str], key: str) -> bool:
     held = 0
     for _, row in table.body():
         def value(k):
-            c = columns.get(k)
-            try:
-                return parse_amount(row[c]) if c is not None and c < len(row) else None
-            except AmountError:
-                return None
+            return _row_amount(row, columns.get(k))
         if not value(key):
             continue
         for whole, marked in rules:
@@ -316,6 +312,14 @@ def _identities_hold(table: Table, mapping: dict[int, str], key: str) -> bool:
                 return False
             held += 1
     return held >= 2
+
+
+def _row_amount(row: list[str], c: int | None) -> Decimal | None:
+    """The amount in column c of a row; None when blank, absent or not an amount."""
+    try:
+        return parse_amount(row[c]) if c is not None and c < len(row) else None
+    except AmountError:
+        return None
 
 
 def is_empty(table: Table) -> bool:
@@ -344,11 +348,7 @@ def _identity_score(table: Table, mapping: dict[int, str]) -> int:
     score = 0
     for _, row in table.body():
         def value(key):
-            c = columns.get(key)
-            try:
-                return parse_amount(row[c]) if c is not None and c < len(row) else None
-            except AmountError:
-                return None
+            return _row_amount(row, columns.get(key))
         for total_key, part_keys in rules:
             total, parts = value(total_key), [value(k.lstrip("!")) for k in part_keys]
             present = [p for p in parts if p is not None]
