@@ -293,25 +293,30 @@ def _decide_by_identities(table: Table, ctx: Context, paths, mapping: dict[int, 
 def _identities_hold(table: Table, mapping: dict[int, str], key: str) -> bool:
     """Whether every row identity involving `key` holds wherever `key` is not zero, on two
     rows at least."""
-    rules = templates.load().raw.get("row_identities", {}).get(table.kind.resource, [])
-    columns = {k: c for c, k in mapping.items()}
     held = 0
-    for _, row in table.body():
-        def value(k):
-            return _row_amount(row, columns.get(k))
-        if not value(key):
-            continue
-        for whole, marked in rules:
-            parts = [k.lstrip("!") for k in marked]
-            if key not in (whole, *parts):
-                continue
-            total, present = value(whole), [v for v in map(value, parts) if v is not None]
-            if total is None or not present:
-                continue
-            if abs(total - sum(present)) > Decimal("0.01") * len(present):
+    for values, keys, holds in _identity_outcomes(table, mapping):
+        if key in keys and values.get(key):
+            if not holds:
                 return False
             held += 1
     return held >= 2
+
+
+def _identity_outcomes(table: Table, mapping: dict[int, str]):
+    """For each row identity (templates.yml `row_identities`, e.g. 合计 = 基本支出 + 项目支出)
+    a body row can be read for with `mapping`: (the row's amounts, the identity's keys,
+    whether it holds to 0.01 per summed term)."""
+    rules = templates.load().raw.get("row_identities", {}).get(table.kind.resource, [])
+    for _, row in table.body():
+        values = {key: _row_amount(row, c) for c, key in mapping.items()}
+        for whole, marked in rules:
+            parts = [k.lstrip("!") for k in marked]
+            total = values.get(whole)
+            present = [values[p] for p in parts if values.get(p) is not None]
+            if total is None or not present:
+                continue
+            yield values, (whole, *parts), \
+                abs(total - sum(present)) <= Decimal("0.01") * len(present)
 
 
 def _row_amount(row: list[str], c: int | None) -> Decimal | None:
@@ -341,22 +346,8 @@ def header_labels(table: Table) -> list[str]:
 
 
 def _identity_score(table: Table, mapping: dict[int, str]) -> int:
-    """How many row identities (templates.yml `row_identities`, e.g. 合计 = 基本支出 + 项目
-    支出) hold minus how many fail, reading the body with `mapping`."""
-    rules = templates.load().raw.get("row_identities", {}).get(table.kind.resource, [])
-    columns = {key: c for c, key in mapping.items()}
-    score = 0
-    for _, row in table.body():
-        def value(key):
-            return _row_amount(row, columns.get(key))
-        for total_key, part_keys in rules:
-            total, parts = value(total_key), [value(k.lstrip("!")) for k in part_keys]
-            present = [p for p in parts if p is not None]
-            if total is None or not present:
-                continue
-            tolerance = Decimal("0.01") * len(present)
-            score += 1 if abs(total - sum(present)) <= tolerance else -1
-    return score
+    """How many row identities hold minus how many fail, reading the body with `mapping`."""
+    return sum(1 if holds else -1 for _, _, holds in _identity_outcomes(table, mapping))
 
 
 def _without_column(mapping: dict[int, str], k: int) -> dict[int, str]:
