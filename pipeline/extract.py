@@ -156,14 +156,12 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
             report.status = "not_extracted"
             report.reason = exc.message + (f" (page {exc.page})" if exc.page not in
                                            (None, table.page) else "")
-            report.unit, report.unit_source = table.unit, table.unit_source
-            out.tables.append(report)
-            continue
-        for resource, rows in produced.items():
-            out.rows.setdefault(resource, []).extend(rows)
-            report.rows += len(rows)
-        report.unit, report.unit_source = table.unit, table.unit_source
-        report.status = "empty" if report.empty else "extracted"
+        else:
+            for resource, rows in produced.items():
+                out.rows.setdefault(resource, []).extend(rows)
+                report.rows += len(rows)
+            report.status = "empty" if report.empty else "extracted"
+        report.unit, report.unit_source = table.unit, table.unit_source  # read while normalizing
         out.tables.append(report)
     for u in recognition.unplaced:
         where = f"page {u.page}" if u.page is not None else f"line {u.line}"
