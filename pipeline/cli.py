@@ -256,8 +256,9 @@ def corpus(paths: tuple[Path, ...], sources_dir: Path | None, as_json: bool, mar
     PATHS are sources/ folders (read with their source.yml, as the build reads them), loose
     PDF or transcript files (no metadata, nothing acknowledged), or folders holding either.
     Tables printed are counted from the document's table of contents (目录) where it prints
-    one, otherwise from the tables recognized plus the unplaced titled grids; the output
-    says which ("contents" or "titles").
+    one (less the entries whose title it never prints, plus the tables recognized that it
+    does not list; both are named), otherwise from the tables recognized plus the unplaced
+    titled grids; the output says which ("contents" or "titles").
     """
     from .corpus import documents_in, json_report, markdown_report, measure_corpus, text_report
 
