@@ -163,9 +163,10 @@ def _summary_lines(doc):
 
 @rule("summary_classes_match_expenditure", "表一各功能分类 = 表三按类汇总",
       "Table 1's function classes equal table 3's lines summed by class",
-      ("income_expenditure_summary", "expenditure_by_function"))
+      ("income_expenditure_summary", "expenditure_by_function", "expenditure_by_function_and_economic"))
 def _classes(doc):
-    leaves = _leaves(doc.get("expenditure_by_function", fund="all", line_type="item"), "function_code")
+    leaves = _leaves(doc.get("expenditure_by_function", fund="all", line_type="item"), "function_code") \
+        or doc.get("expenditure_by_function_and_economic", fund="all", line_type="item")
     if not leaves:
         return
     by_class = defaultdict(list)
@@ -210,11 +211,14 @@ def _appropriation(doc):
 
 LINE_TABLES = {  # resource: (code field for the hierarchy, group-by fields)
     "expenditure_by_function": ("function_code", ("fund",)),
+    "expenditure_by_function_and_economic": (None, ("fund",)),
     "income_by_source": ("function_code", ()),
     "basic_expenditure_by_economic": ("department_economic_code", ("fund",)),
     "expenditure_by_economic": ("department_economic_code", ("scope",)),
     "projects": (None, ()),
     "performance_budgets": ("project_code", ("scope",)),
+    "government_purchased_services": (None, ("fund",)),
+    "procurement_by_function": ("function_code", ()),
 }
 
 
@@ -284,7 +288,7 @@ def _units(doc):
 @rule("code_hierarchy", "类 = Σ款，款 = Σ项（表中印有上级行时）",
       "Printed parent codes equal the sum of their children (类 = Σ款, 款 = Σ项)",
       ("expenditure_by_function", "income_by_source", "basic_expenditure_by_economic",
-       "expenditure_by_economic"))
+       "expenditure_by_economic", "procurement_by_function"))
 def _hierarchy(doc):
     for resource, (code, _) in LINE_TABLES.items():
         if code not in ("function_code", "department_economic_code"):
@@ -304,8 +308,9 @@ def _hierarchy(doc):
 @rule("row_parts", "合计 = 基本支出 + 项目支出；基本支出 = 四项之和；项目支出 = 两类之和；“三公”合计 = 各项之和",
       "Within each row: total = basic + project; basic = its four parts; project = its two "
       "types; 三公 total = its parts; vehicles = purchase + running",
-      ("expenditure_by_function", "income_by_source", "basic_expenditure_by_economic",
-       "three_public_expenses", "projects"))
+      ("expenditure_by_function", "expenditure_by_function_and_economic", "income_by_source",
+       "basic_expenditure_by_economic", "expenditure_by_economic", "three_public_expenses",
+       "projects", "procurement_by_function"))
 def _row_parts(doc):
     for resource, identities in templates.load().raw["row_identities"].items():
         for r in doc.get(resource):
@@ -341,10 +346,53 @@ def _basic_economic(doc):
                              tol([t5, t6], len(t5_keys)), "5, 6")
 
 
+@rule("project_matches_economic", "一般公共预算支出表项目支出 = 一般公共预算项目支出经济分类表合计",
+      "The general public budget's project spending (table 5) equals the total of its table "
+      "by economic class", ("expenditure_by_function", "expenditure_by_economic"))
+def _project_economic(doc):
+    t5 = doc.one("expenditure_by_function", fund="general_public_budget", line_type="total")
+    by_class = doc.one("expenditure_by_economic", scope="general_public_budget_project",
+                       line_type="total")
+    if t5 and by_class and doc.printed("expenditure_by_function", "project", t5["source_table"]):
+        yield Comparison("一般公共预算项目支出", t5["project"], by_class["total"],
+                         tol([t5, by_class], 1), "5, 7")
+
+
+def _whole(doc: Doc, resource: str, **where) -> dict | None:
+    """A table's total line; where it prints none, its one department or unit line (a table
+    headed by the department's own line, as Shenzhen's)."""
+    heads = [r for r in doc.get(resource, **where) if r["line_type"] in ("department", "unit")]
+    return doc.one(resource, line_type="total", **where) or (heads[0] if len(heads) == 1 else None)
+
+
+def _table3_total(doc: Doc) -> dict | None:
+    """Table 3's total line, by function code or by function and economic code."""
+    return _whole(doc, "expenditure_by_function", fund="all") or \
+        doc.one("expenditure_by_function_and_economic", fund="all", line_type="total")
+
+
+@rule("basic_by_funds_matches_expenditure", "基本支出预算情况表合计 = 支出总表基本支出；其一般公共预算 = 表六合计",
+      "The total of basic spending by economic class and source of funds equals table 3's basic "
+      "spending, and its general public budget column table 6's total",
+      ("expenditure_by_economic", "expenditure_by_function", "basic_expenditure_by_economic"))
+def _basic_by_funds(doc):
+    by_funds = _whole(doc, "expenditure_by_economic", scope="basic")
+    if not by_funds:
+        return
+    t3 = _whole(doc, "expenditure_by_function", fund="all")
+    if t3 and doc.printed("expenditure_by_function", "basic", t3["source_table"]):
+        yield Comparison("基本支出", t3["basic"], by_funds["total"], tol([t3, by_funds], 1), "3, 10")
+    t6 = doc.one("basic_expenditure_by_economic", fund="general_public_budget", line_type="total")
+    if t6 and doc.printed("expenditure_by_economic", "general_public_budget", by_funds["source_table"]):
+        yield Comparison("一般公共预算基本支出", t6["total"], by_funds["general_public_budget"],
+                         tol([t6, by_funds], 1), "6, 10")
+
+
 @rule("projects_match_expenditure", "项目支出表合计 = 支出总表项目支出",
-      "Table 11's projects add up to table 3's project spending", ("projects", "expenditure_by_function"))
+      "Table 11's projects add up to table 3's project spending",
+      ("projects", "expenditure_by_function", "expenditure_by_function_and_economic"))
 def _projects(doc):
-    t3 = doc.one("expenditure_by_function", fund="all", line_type="total")
+    t3 = _table3_total(doc)
     items = doc.get("projects", line_type="item")
     if t3 and doc.has("projects") and (items or t3["project"]):  # a table printed empty counts
         yield Comparison("项目支出", t3["project"], total(p["total"] for p in items),
@@ -355,14 +403,25 @@ def _projects(doc):
       "Each project's amount in the performance table equals table 11",
       ("performance_budgets", "projects"))
 def _performance(doc):
-    projects = {label(p["project_name"]): p for p in doc.get("projects", line_type="item")}
     if not doc.has("projects"):
         return
+    projects: dict[str, list[dict]] = defaultdict(list)
+    for p in doc.get("projects", line_type="item"):
+        projects[label(p["project_name"])].append(p)
+    named: dict[str, list[dict]] = defaultdict(list)
     for p in doc.get("performance_budgets", scope="project", line_type="item"):
-        match = projects.get(label(p["name"]))
-        yield Comparison(f"{_row_subject('performance_budgets', p)} {p['name']}",
-                         match["total"] if match else None,
-                         p["total"], tol([p, match], 1), "11, 13")
+        named[label(p["name"])].append(p)
+    for name, rows in named.items():
+        left = list(projects.get(name, []))
+        for p in rows:  # one name for several projects (per unit, not told apart by table
+            # 11): each takes a line of its amount if there is one, else the first left
+            match = next((m for m in left if m["total"] == p["total"]), left[0] if left else None)
+            if match is not None:
+                left.remove(match)
+            # the row key leaves out a name its unit code stands for
+            subject = _row_subject("performance_budgets", p) + (f" {p['name']}" if p.get("unit_code") else "")
+            yield Comparison(subject, match["total"] if match else None, p["total"],
+                             tol([p, match], 1), "11, 13")
 
 
 @rule("empty_table_note", "空表须有说明，且非空表不得带空表说明",
@@ -402,9 +461,11 @@ def _precision(doc):
             for key in _amount_keys(resource):
                 if r.get(key) is not None:
                     by_table[r["source_table"]].append((resource, r, key, r[key] / factor))
+    decimals = {t.title: t.decimals for t in doc.tables}
     for table, values in by_table.items():
         fine = [p for *_, p in values if p == p.quantize(CENT)]
-        fen = len(values) - len(fine) > len(values) / 4  # the table prints past 0.01
+        fen = len(values) - len(fine) > len(values) / 4 \
+            or (decimals.get(table) or 0) >= 4  # it prints 万元 to the yuan or fen (52.600000)
         for resource, r, key, printed in values:
             exact = r[key] == r[key].quantize(CENT)
             if printed != printed.quantize(CENT) and not (fen and exact):
@@ -467,13 +528,14 @@ def _procurement(doc: Doc, key: str) -> Decimal | None:
 NARRATIVE_FIGURES = {
     "income_total": lambda d: (_summary(d, "income", "income_total") or {}).get("amount"),
     "expenditure_total": lambda d: (_summary(d, "expenditure", "expenditure_total") or {}).get("amount"),
-    "basic": lambda d: (d.one("expenditure_by_function", fund="all", line_type="total") or {}).get("basic"),
-    "project": lambda d: (d.one("expenditure_by_function", fund="all", line_type="total") or {}).get("project"),
+    "basic": lambda d: (_table3_total(d) or {}).get("basic"),
+    "project": lambda d: (_table3_total(d) or {}).get("project"),
     "three_public": lambda d: (d.one("three_public_expenses", line_type="total") or {}).get("total")
     if d.one("three_public_expenses", line_type="total") else (Decimal(0) if d.has("three_public_expenses") else None),
     "administrative_operating": lambda d: (d.one("three_public_expenses", line_type="total") or {}).get("administrative_operating")
     or (d.one("expenditure_by_economic", scope="administrative_operating", line_type="total") or {}).get("total"),
-    "procurement_total": lambda d: (d.one("government_procurement", line_type="total") or {}).get("amount"),
+    "procurement_total": lambda d: (d.one("government_procurement", line_type="total") or {}).get("amount")
+    if d.has("government_procurement") else (d.one("procurement_by_function", line_type="total") or {}).get("total"),
     "procurement_goods": lambda d: _procurement(d, "procurement_goods"),
     "procurement_works": lambda d: _procurement(d, "procurement_works"),
     "procurement_services": lambda d: _procurement(d, "procurement_services"),
@@ -481,7 +543,8 @@ NARRATIVE_FIGURES = {
 
 
 @rule("narrative_figures", "情况说明所述金额 = 表格", "Figures stated in the narrative equal the tables",
-      ("narrative", "income_expenditure_summary", "expenditure_by_function", "three_public_expenses",
+      ("narrative", "income_expenditure_summary", "expenditure_by_function",
+       "expenditure_by_function_and_economic", "three_public_expenses",
        "expenditure_by_economic", "government_procurement"))
 def _narrative_figures(doc):
     """Each stated figure against its table; one with no table to compare is not applicable."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
 
@@ -14,12 +15,13 @@ from . import performance
 from .errors import ReadError, RecognitionError
 from .limits import check_size
 from .model import Document, page_ranges
-from .normalize import Context, is_empty, normalize_form_row, normalize_lines, normalize_summary
+from .normalize import (Context, is_empty, normalize_form_row, normalize_lines, normalize_summary,
+                        printed_decimals)
 from .recognize import Recognition, Table, recognize
 from .registry import BY_NAME
 from .sources import SourceMeta
 from .transcript import read_transcript
-from .values import label
+from .values import UNIT_FACTORS, label
 
 LAYOUTS = {
     "lines": normalize_lines,
@@ -47,6 +49,7 @@ class TableReport:
     notes: list[str]
     status: str = "extracted"  # extracted | empty | not_extracted
     reason: str | None = None
+    decimals: int | None = None  # decimals its amounts are commonly printed with
 
     @property
     def read(self) -> bool:
@@ -149,7 +152,7 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
     for table in recognition.tables:
         report = TableReport(table.kind.id, table.kind.resource, table.title, table.page,
                              table.parts, table.unit, table.unit_source, 0, is_empty(table),
-                             table.notes)
+                             table.notes, decimals=printed_decimals(table))
         try:
             produced = keys.admit(_normalize(table, ctx, recognition.tables), path, table)
         except RecognitionError as exc:  # this table fails alone; the others publish
@@ -161,6 +164,10 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
                 out.rows.setdefault(resource, []).extend(rows)
                 report.rows += len(rows)
             report.status = "empty" if report.empty else "extracted"
+            if not report.rows and not report.empty:  # never "read" with its figures lost
+                report.status = "not_extracted"
+                report.reason = (f"it prints amounts, but read as a {table.kind.layout} "
+                                 f"table of {table.kind.resource} it gave no rows")
         report.unit, report.unit_source = table.unit, table.unit_source  # read while normalizing
         out.tables.append(report)
     for u in recognition.unplaced:
@@ -177,6 +184,35 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
     return out
 
 
+def _repeats_add_up(rows: list[dict], spec) -> bool:
+    """Whether a table that prints a function code again, naming no unit, is proven to list
+    shares (one per unit): in some column where a line printed again holds an amount, the
+    lines, each counted, add up to the table's total (0.01 of the printed unit per line)."""
+    total = next((r for r in rows if r["line_type"] == "total"), None)
+    items = [r for r in rows if r["line_type"] == "item"]
+    codes = {r["function_code"] for r in items if r.get("function_code")}
+    leaves = [r for r in items if not any(
+        c != r.get("function_code") and c.startswith(r.get("function_code") or "~") for c in codes)]
+    seen, again = set(), []
+    for r in leaves:
+        key = _key(spec, r)
+        if key in seen:
+            again.append(r)
+        seen.add(key)
+    if total is None or not again:
+        return False
+    tolerance = Decimal("0.01") * UNIT_FACTORS[total.get("source_unit") or "万元"] * len(leaves)
+    return any(total.get(f.name) is not None and any(r.get(f.name) for r in again)
+               and abs(sum(r.get(f.name) or 0 for r in leaves) - total[f.name]) <= tolerance
+               for f in spec.fields if f.amount)
+
+
+def _key(spec, row: dict) -> tuple:
+    """A row's primary key; a name does not count beside the code it names."""
+    return tuple(row.get(k) for k in spec.primary_key
+                 if not (k == "name" and (row.get("function_code") or row.get("unit_code"))))
+
+
 class _Keys:
     """The primary keys published so far in one document, per resource."""
 
@@ -188,14 +224,17 @@ class _Keys:
         """Give every row all its resource's fields. A row whose key is taken (by this table
         or an earlier one) with other figures fails the table, so no row of it is published;
         with the same figures it is the same line printed twice and is published once. A
-        table whose resource counts repeats (projects: `repeat`) numbers a line it prints
-        again instead; the sums then show whether each counts."""
+        table whose resource counts repeats (`repeat`) numbers a line it prints again
+        instead; a function code printed again only where its lines, each counted, add up
+        to the table's total (see _repeats_add_up)."""
         out, new = {}, {}
         for resource, rows in produced.items():
             spec = BY_NAME[resource]
             names = spec.field_names()
             taken = self.seen.setdefault(resource, {})
             mine = new.setdefault(resource, {})
+            counts = "repeat" in names and ("function_code" not in names or
+                                            _repeats_add_up(rows, spec))
             out[resource] = []
             for row in rows:
                 extra = set(row) - set(names)
@@ -208,18 +247,20 @@ class _Keys:
                         raise RecognitionError(
                             path, f"{f.name} {row[f.name]!r} is not of the form {f.pattern}",
                             page=row.get("source_page"), table=table.title)
-                key = tuple(row.get(k) for k in spec.primary_key
-                            if not (k == "name" and (row.get("function_code") or row.get("unit_code"))))
+                key = _key(spec, row)
                 facts = tuple(row.get(f.name) for f in spec.fields if f.amount)
-                while "repeat" in names and key in mine:  # a line the table prints again
+                while counts and key in mine:  # a line the table prints again
                     row["repeat"] = str(int(row["repeat"] or 1) + 1)
-                    key = tuple(row.get(k) for k in spec.primary_key)
+                    key = _key(spec, row)
                 before = taken.get(key, mine.get(key))
                 if before is not None:
                     shown = {k: v for k, v in zip(spec.primary_key, key) if v is not None}
                     if before != facts:
+                        unproven = "; printed again with no unit named, its lines add up to " \
+                            "the total in no column, so they are not proven to be shares" \
+                            if "repeat" in names and key in mine else ""
                         raise RecognitionError(
-                            path, f"two rows with the same key {shown} in {resource}",
+                            path, f"two rows with the same key {shown} in {resource}{unproven}",
                             page=row.get("source_page"), table=table.title)
                     self.warnings.append(f"{table.title} ({table.where}): the line {shown} is "
                                          "printed twice with the same figures; published once")

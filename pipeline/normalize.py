@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -178,6 +179,17 @@ def code_and_name(text: str | None) -> tuple[str, str]:
     return m.group("a") or m.group("b"), clean(m.group("name"))
 
 
+_CATALOGUE = re.compile(r"^\s*(?P<code>\d{2,10})\s*[-—－]\s*(?P<name>\S.*)$")
+CATALOGUE_LEVELS = ("catalogue_level1", "catalogue_level2", "catalogue_level3")
+
+
+def catalogue_code_and_name(text: str | None) -> tuple[str, str]:
+    """A catalogue entry printed with its code: '0201-法律服务' -> ('0201', '法律服务');
+    otherwise ('', the entry)."""
+    m = _CATALOGUE.match(unicodedata.normalize("NFKC", text or ""))
+    return (m.group("code"), clean(m.group("name"))) if m else ("", clean(text))
+
+
 def _named_unit(name: str) -> str:
     """The line type of a row named but not coded in a column of units: a unit (the
     department's own 本级 among them: with no codes, a consolidation cannot be told from
@@ -189,7 +201,7 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
                     named_units: bool = False) -> dict:
     """The identifying columns of a line row, and its line_type."""
     out: dict = {}
-    if resource in ("expenditure_by_function", "income_by_source"):
+    if resource in ("expenditure_by_function", "income_by_source", "procurement_by_function"):
         code = join_code([cells.get(k, "") for k in ("code_1", "code_2", "code_3")]) \
             or digits(cells.get("code"))
         name = clean(cells.get("name"))
@@ -229,14 +241,42 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
                                             "unit_name")]
         kind = "item" if dept or gov else ("department_or_unit" if unit else
                                            _named_unit(unit_name) if named_units else "")
+        uncoded = clean(cells.get("class_name"))  # a class named with no code or system
+        if uncoded and kind != "item":  # coded by _code_economic_names, or the department's line
+            kind = "department" if label(uncoded) in ctx.unit_names else "item"
+            out["class_name"] = uncoded if kind == "item" else None
+        texts.append(cells.get("class_name", ""))
+    elif resource == "expenditure_by_function_and_economic":
+        codes = {}
+        for field_name, code_key, name_key in (("function", "code", "name"),
+                                               ("government_economic", "gov_code", "gov_name"),
+                                               ("department_economic", "dept_code", "dept_name")):
+            code, name = digits(cells.get(code_key)), clean(cells.get(name_key))
+            if not code:
+                code, name = code_and_name(cells.get(name_key))
+            out.update({f"{field_name}_code": code or None, f"{field_name}_name": name or None})
+            codes[field_name] = code
+        texts = [cells.get(k, "") for k in ("code", "name", "gov_name", "dept_name")]
+        kind = "item" if any(codes.values()) else ""
     elif resource == "projects":
         name = clean(cells.get("project_name"))
         unit = digits(name)
+        # the department's own line, named as on its 部门名称 line: a subtotal, not a project
+        named_department = bool(name) and not unit and label(name) in ctx.unit_names
         out.update(project_type=clean(cells.get("project_type")) or None,
-                   project_name=None if unit else name or None,
-                   project_unit=clean(cells.get("project_unit")) or None, unit_code=unit or None)
+                   project_name=None if unit or named_department else name or None,
+                   project_unit=(name if named_department else
+                                 clean(cells.get("project_unit")) or None),
+                   unit_code=unit or None)
         texts = [cells.get(k, "") for k in ("project_type", "project_name", "project_unit")]
-        kind = "department_or_unit" if unit else ("item" if name else "")
+        kind = "department_or_unit" if unit else \
+            "department" if named_department else "item" if name else ""
+    elif resource == "government_purchased_services":
+        for k in CATALOGUE_LEVELS:
+            code, name = catalogue_code_and_name(cells.get(k))
+            out.update({f"{k}_code": code or None, k: name or None})
+        texts = [cells.get(k, "") for k in CATALOGUE_LEVELS]
+        kind = "item" if any(out.values()) else ""
     else:  # government_procurement
         keys = ("category", "project_name", "economic_name", "item", "organization")
         out.update({k: clean(cells.get(k)) or None for k in keys})
@@ -244,7 +284,8 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
         kind = "item" if any(out.values()) else ""
     if any(_is_total(t) for t in texts if clean(t)):
         kind = "total"
-        for k in ("name", "department_economic_name", "project_name", "category"):
+        for k in ("name", "function_name", "department_economic_name", "economic_name",
+                  "class_name", "project_name", "category", "catalogue_level1"):
             if out.get(k) and _is_total(out[k]):
                 out[k] = None
     elif kind == "department_or_unit":
@@ -331,6 +372,14 @@ def is_empty(table: Table) -> bool:
     """No number anywhere in the body but zeros: the table is printed empty (often with a
     note, sometimes as a 合计 row of 0.00)."""
     return not any(looks_like_data(c) and not _is_zero(c) for _, row in table.body() for c in row)
+
+
+def printed_decimals(table: Table) -> int | None:
+    """How many decimals the table's amounts are commonly printed with (2; 6 where a
+    template prints 万元 to the fen, 52.600000); None when none prints a decimal point."""
+    counts = Counter(len(m.group(1)) for _, row in table.body() for c in row
+                     if looks_numeric(c) and (m := re.search(r"\.(\d+)$", clean(c))))
+    return max(counts, key=lambda d: (counts[d], d)) if counts else None
 
 
 def _is_zero(text: str) -> bool:
@@ -441,7 +490,53 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
         out.append(record)
     if resource == "government_procurement":
         _fill_procurement(out)
+    if resource in _NAMED_UNIT_FIELDS:
+        _find_unit_lines(out, table, ctx, to_yuan(Decimal("0.01"), unit))
+    if "class_name" in mapping.values():
+        _code_economic_names(out, table, ctx)
     return out
+
+
+# Tables whose lines name units and items alike: the field naming an item, the field its
+# unit's name goes to
+_NAMED_UNIT_FIELDS = {"projects": ("project_name", "project_unit")}
+
+
+def _find_unit_lines(rows: list[dict], table: Table, ctx: Context, cent: Decimal) -> None:
+    """Items named, not coded, may be preceded by their unit's line, told apart on the page
+    by indentation only (广州市信访局 over its projects). Where the lines do not add up to the
+    table's total, the identities decide: a unit's line equals the sum of the lines after it
+    up to the next unit's, and the units add up to the total (one unit equal to the total is
+    the department's line). The unit's name is carried to its items. TableError when no
+    such reading holds."""
+    name_key, unit_key = _NAMED_UNIT_FIELDS[table.kind.resource]
+    whole = next((r for r in rows if r["line_type"] == "total"), None)
+    lines = [r for r in rows if r["line_type"] in ("item", "department") and not r.get("unit_code")]
+    if whole is None or whole.get("total") is None or len(lines) < 2:
+        return
+
+    def amount(r):
+        return r.get("total") or Decimal(0)
+    if abs(sum(map(amount, lines)) - whole["total"]) <= cent * len(lines):
+        return  # the lines alone add up: no unit lines
+    units, i = [], 0
+    while i < len(lines):
+        head, j, acc = lines[i], i + 1, Decimal(0)
+        name = head.get(name_key) or head.get(unit_key)
+        while j < len(lines) and (acc < amount(head) - cent * (j - i) or amount(lines[j]) == 0):
+            acc, j = acc + amount(lines[j]), j + 1
+        if j == i + 1 or abs(acc - amount(head)) > cent * (j - i - 1):
+            raise table_error(ctx, table, f"line {name!r} is neither an item of the total nor "
+                              "the sum of the lines below it (a unit's line)")
+        units.append((head, name))
+        for r in lines[i + 1:j]:
+            r[unit_key] = r.get(unit_key) or name
+        i = j
+    if abs(sum(amount(head) for head, _ in units) - whole["total"]) > cent * len(units):
+        raise table_error(ctx, table, "the lines read as units' do not add up to the total")
+    for head, name in units:
+        head["line_type"] = "department" if len(units) == 1 else "unit"
+        head[unit_key], head[name_key] = name, None
 
 
 _CODE_PARTS = (("code_1", "code_2", "code_3"), ("dept_1", "dept_2"), ("gov_1", "gov_2"))
@@ -564,6 +659,63 @@ def function_class_names() -> dict[str, str]:
 
 def _class_key(name: str) -> str:
     return re.sub(r"(支出)?$", "", label(name))
+
+
+@lru_cache(maxsize=1)
+def economic_class_reference() -> dict[str, dict[str, tuple[str, ...]]]:
+    """National economic classes (reference/economic_classes.csv), per system (department,
+    government): normalized name -> the codes (类 3 digits, 款 5) bearing it."""
+    names: dict[str, dict[str, list[str]]] = {}
+    with open(REFERENCE_DIR / "economic_classes.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            names.setdefault(row["system"], {}).setdefault(label(row["name"]), []).append(row["code"])
+    return {system: {n: tuple(c) for n, c in by_name.items()} for system, by_name in names.items()}
+
+
+def _economic_codes(names: list[str], classes: dict[str, tuple[str, ...]]) -> list[str] | str:
+    """The code of each name, in printed order, in one system: a 类 bearing the name, or a
+    款 bearing it under the 类 line above; exactly one must fit. Else why not."""
+    codes: list[str] = []
+    parent = ""
+    for name in names:
+        fits = [c for c in classes.get(label(name), ())
+                if len(c) == 3 or (parent and len(c) == 5 and c.startswith(parent))]
+        if len(fits) != 1:
+            under = f" under {parent}" if parent else ""
+            return f"{name!r} names {'no' if not fits else 'more than one'} class{under}"
+        codes.append(fits[0])
+        parent = fits[0] if len(fits[0]) == 3 else parent
+    return codes
+
+
+_ECONOMIC_SYSTEM_FIELDS = {"department": ("department_economic_code", "department_economic_name"),
+                           "government": ("government_economic_code", "government_economic_name")}
+
+
+def _code_economic_names(rows: list[dict], table: Table, ctx: Context) -> None:
+    """Lines naming an economic class without its code (Shenzhen's 基本支出总表) take the
+    code of the national classification, in the one system where every line's name fits
+    one code (a 类, or a 款 of the 类 above it). The sums (类 = Σ款, lines = the
+    department's line) are checked like printed codes. TableError when no single system
+    or code fits."""
+    named = [r for r in rows if r.get("class_name")]
+    names = [r["class_name"] for r in named]
+    for r in rows:
+        r.pop("class_name", None)
+    if not named:
+        return
+    readings = {system: _economic_codes(names, classes)
+                for system, classes in sorted(economic_class_reference().items())}
+    fit = {system: codes for system, codes in readings.items() if not isinstance(codes, str)}
+    if len(fit) != 1:
+        why = "; ".join(f"{s}: {v}" for s, v in readings.items()) if not fit else \
+            "they fit both classifications"
+        raise table_error(ctx, table, "economic classes printed by name only cannot be "
+                                      f"coded by the national classification ({why})")
+    (system, codes), = fit.items()
+    code_key, name_key = _ECONOMIC_SYSTEM_FIELDS[system]
+    for r, name, code in zip(named, names, codes):
+        r[code_key], r[name_key] = code, name
 
 
 def _join_spaced_labels(paths: list[list[str]], labels: list[re.Pattern]) -> list[list[str]]:

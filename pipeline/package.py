@@ -86,11 +86,14 @@ class Classifications:
 
     def see(self, resource: str, row: dict) -> None:
         pairs = []
-        if resource in ("expenditure_by_function", "income_by_source"):
+        if resource in ("expenditure_by_function", "income_by_source", "procurement_by_function"):
             pairs.append(("function", row.get("function_code"), row.get("name")))
         elif resource in ("income_expenditure_summary", "appropriation_summary"):
             pairs.append(("function", row.get("function_code"), None))
-        elif resource in ("basic_expenditure_by_economic", "expenditure_by_economic"):
+        elif resource == "expenditure_by_function_and_economic":
+            pairs.append(("function", row.get("function_code"), row.get("function_name")))
+        if resource in ("basic_expenditure_by_economic", "expenditure_by_economic",
+                        "expenditure_by_function_and_economic"):
             pairs.append(("economic", row.get("department_economic_code"),
                           row.get("department_economic_name")))
             pairs.append(("economic", row.get("government_economic_code"),

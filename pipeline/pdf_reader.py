@@ -36,6 +36,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from pipeline.errors import ReadError
 from pipeline.limits import MAX_PAGES
 from pipeline.model import Cell, Document, Grid, Page, TextBlock, page_ranges
+from pipeline.values import is_page_number
 
 SNAP = 3.0  # pt: rules this close are one rule; pieces of a rule this close are joined
 THIN = 2.5  # pt: a filled rectangle at most this thick is drawn as a rule
@@ -184,7 +185,9 @@ def _page_objects(path: Path, page: PlumberPage,
     """
     try:
         _lay_out(page)
-        chars, lines, rects, curves = page.chars, page.lines, page.rects, page.curves
+        # a text drawn twice, a fraction of a point apart (an overlaid title), is read once
+        chars = page.dedupe_chars(tolerance=1).chars
+        lines, rects, curves = page.lines, page.rects, page.curves
     except MemoryError:
         raise  # not damage: the caller reports the document as too big to read
     except Exception as exc:  # pdfminer raises many kinds on a damaged content stream
@@ -478,7 +481,8 @@ def _extend_down(lattice: _Lattice, free: list[dict]) -> None:
     rows = []
     for line in _lines(below):
         top, size = min(c["top"] for c in line), max(c["size"] for c in line)
-        if top - bottom > BODY_GAP * size or not _keeps_to_columns(line, xs):
+        if top - bottom > BODY_GAP * size or not _keeps_to_columns(line, xs) \
+                or is_page_number(_line_text(line)):  # the footer: '- 22 -' spans two columns
             break
         rows.append(line)
         bottom = max(c["bottom"] for c in line)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from . import templates
 from .model import Cell, Document, Grid, TextBlock
 from .templates import Kind
-from .values import clean, label, looks_like_data, looks_numeric, split_numbering
+from .values import clean, is_page_number, label, looks_like_data, looks_numeric, split_numbering
 
 MAX_TITLE_LENGTH = 60
 MAX_NOTE_LENGTH = 40  # an unmarked line this short saying 无…支出 is a table's note
@@ -136,7 +136,7 @@ def _title_of(blocks: list[TextBlock]) -> tuple[TextBlock | None, Kind | None, s
     tpl = templates.load()
     for i in range(len(blocks) - 1, max(-1, len(blocks) - 1 - TITLE_LOOKBACK), -1):
         t = clean(blocks[i].text)
-        if _is_auxiliary(t) or _is_page_number(t):
+        if _is_auxiliary(t) or is_page_number(t):
             continue
         if len(t) > MAX_TITLE_LENGTH:
             break
@@ -159,7 +159,7 @@ def _begins_title(text: str) -> bool:
     department line, not a sentence, not a whole title itself."""
     t = label(text)
     return bool(t) and len(t) < MAX_TITLE_LENGTH and not _is_auxiliary(t) \
-        and not _is_page_number(t) and not _ends_sentence(t) and not t.endswith("表") \
+        and not is_page_number(t) and not _ends_sentence(t) and not t.endswith("表") \
         and not re.search(r"[。；;!！?？:：,，]", re.sub(r"^(附件|附表|公开)?[\d一二三四五六七八九十]*表?[:：、.]", "", t))
 
 
@@ -179,7 +179,7 @@ def _collect_notes(notes: list[str], blocks: list[TextBlock], contiguous: bool =
     in_notes = bool(notes)
     for b in blocks:
         t = clean(b.text)
-        if not t or _is_page_number(t):
+        if not t or is_page_number(t):
             continue
         numbered = _NUMBERED.match(t)
         if open_note and not numbered and not templates.load().pattern("note_line").match(t) \
@@ -199,10 +199,6 @@ def _collect_notes(notes: list[str], blocks: list[TextBlock], contiguous: bool =
 
 def _ends_sentence(text: str) -> bool:
     return bool(re.search(r"[。；;.!！?？)）]$", text))
-
-
-def _is_page_number(text: str) -> bool:
-    return bool(re.fullmatch(r"[-—－]?\s*\d{1,4}\s*[-—－]?|第\s*\d+\s*页(\s*共\s*\d+\s*页)?", text))
 
 
 def _is_note(text: str) -> bool:
@@ -269,6 +265,8 @@ def _append(table: Table, grid: Grid) -> None:
     skip = 0
     while skip < len(rows) and skip < len(head) and _same_header(rows[skip], head[skip]):
         skip += 1
+    if skip < len(head):  # a header repeats whole: a form's first line may recur as data
+        skip = 0
     if skip == 0 and head:
         n = count_header_rows(grid)
         if n and _header_text(rows[:n]) == _header_text(head):
@@ -461,6 +459,13 @@ def _lift_grid_notes(table: Table) -> None:
             table.notes.append(filled[0])
 
 
+def _runs_on(table: Table, grid: Grid) -> bool:
+    """Whether `grid` may continue `table`: on the same page or the next (a table does not
+    skip a page; transcripts have no pages)."""
+    last = table.grid.page_of_row(table.grid.n_rows - 1)
+    return grid.page is None or last is None or grid.page - last <= 1
+
+
 def recognize(doc: Document) -> Recognition:
     """Place every grid of the document: a new standard table, the continuation of the
     previous one, or unplaced (reported)."""
@@ -482,13 +487,15 @@ def recognize(doc: Document) -> Recognition:
             continue
         grid = item
         title_block, kind, title = _title_of(blocks)
+        if kind is not None:  # a title several kinds share: the header decides
+            kind = tpl.kind_for_title(title, header_text(grid))
         dept = _department_of(blocks)
         if dept:
             departments.append(dept)
         unit = _unit_of(blocks)
         if previous is not None:
             _collect_notes(previous.notes, blocks)
-        continuation = previous is not None and (
+        continuation = previous is not None and _runs_on(previous, grid) and (
             title_block is None and not dept and not unit
             or (kind is not None and kind.id == previous.kind.id and title == previous.title)
         )
@@ -499,8 +506,13 @@ def recognize(doc: Document) -> Recognition:
                 warnings.append(f"{title or '(untitled table)'} ({where}): title not recognized; "
                                 f"identified by its header as {kind.id}")
                 title = title or kind.id
+        earlier = None if continuation or kind is None else next(
+            (t for t in tables if t.kind.id == kind.id and t.title == title), None)
         if continuation:
             _append(previous, grid)
+        elif earlier is not None:  # its title printed again apart from it: one table, read whole
+            _append(earlier, grid)
+            previous = earlier
         elif kind is not None:
             n_header = count_header_rows(grid)
             previous = Table(kind, title, grid, grid.page, grid.line, unit,

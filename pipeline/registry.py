@@ -357,9 +357,41 @@ EXPENDITURE_BY_FUNCTION = _fact(
         text("function_code", "功能分类科目编码", "Function code, 类 3 / 款 5 / 项 7 digits",
              pattern=CODE_FUNCTION),
         text("name", "科目名称", "Function or unit name as printed"),
-    ) + EXPENDITURE_MEASURES,
-    ("fund", "line_type", "unit_code", "function_code", "name"),
+    ) + EXPENDITURE_MEASURES + (
+        text("repeat", "重复序号",
+             "2, 3 … for a function code the table prints again with no unit line or unit "
+             "code telling the lines apart (a budget unit's share, the unit unnamed); empty "
+             "for its first line. Counted within one document's table, in printed order, so "
+             "it is stable.", pattern=r"^[2-9]$|^[1-9]\d+$"),
+    ),
+    ("fund", "line_type", "unit_code", "function_code", "name", "repeat"),
     ((("function_code",), "function_classes", ("function_code",)),),
+)
+
+EXPENDITURE_BY_FUNCTION_AND_ECONOMIC = _fact(
+    "expenditure_by_function_and_economic", "支出功能分类与经济分类情况表",
+    "Table 3 where it is printed as one line per function code (项) and pair of economic "
+    "codes (政府预算支出经济分类 x 部门预算支出经济分类), as Beijing's 支出总表: each line's "
+    "amounts by basic/project spending. The lines add up to the table's total; summed by "
+    "function code they restate the function tables.",
+    "3 支出总表 (by function and economic class)",
+    (
+        FUND, LINE_TYPE, UNIT_CODE,
+        text("function_code", "功能分类科目编码", "Function code, 类 3 / 款 5 / 项 7 digits",
+             pattern=CODE_FUNCTION),
+        text("function_name", "功能分类科目名称", "Function name as printed"),
+        text("government_economic_code", "政府预算支出经济分类科目编码",
+             "Government economic code (5xx)", pattern=CODE_ECONOMIC),
+        text("government_economic_name", "政府预算支出经济分类科目名称", "Its name as printed"),
+        text("department_economic_code", "部门预算支出经济分类科目编码",
+             "Department economic code (3xx)", pattern=CODE_ECONOMIC),
+        text("department_economic_name", "部门预算支出经济分类科目名称", "Its name as printed"),
+    ) + EXPENDITURE_MEASURES,
+    ("fund", "line_type", "unit_code", "function_code", "government_economic_code",
+     "department_economic_code"),
+    ((("function_code",), "function_classes", ("function_code",)),
+     (("government_economic_code",), "economic_classes", ("economic_code",)),
+     (("department_economic_code",), "economic_classes", ("economic_code",))),
 )
 
 ECONOMIC_KEYS = (
@@ -397,8 +429,11 @@ EXPENDITURE_BY_ECONOMIC = _fact(
     "7 支出经济分类汇总表, 一般公共预算机关运行经费支出预算表",
     (
         text("scope", "范围", "all (支出经济分类汇总表), general_public_budget (一般公共预算支出 by "
-             "economic class) or administrative_operating (机关运行经费)",
-             required=True, enum=("all", "general_public_budget", "administrative_operating")),
+             "economic class), general_public_budget_project (一般公共预算项目支出 by economic "
+             "class), administrative_operating (机关运行经费) or basic (基本支出预算情况表: "
+             "basic expenditure of all funds by economic class and source of funds)",
+             required=True, enum=("all", "general_public_budget", "general_public_budget_project",
+                                  "administrative_operating", "basic")),
     ) + ECONOMIC_KEYS + (
         amount("total", "总计", "Total"),
         amount("basic", "基本支出", "Basic expenditure, where the table splits basic and project"),
@@ -415,6 +450,11 @@ EXPENDITURE_BY_ECONOMIC = _fact(
         amount("subordinate_remittance", "附属单位上缴收入", "Remittances from subordinate units"),
         amount("operating_income", "事业单位经营收入", "Operating income"),
         amount("other_income", "其他收入", "Other income"),
+        amount("appropriation", "财政拨款", "Appropriation from all budget funds (一般公共预算, "
+               "政府性基金, 国有资本经营), where a table prints it as one column"),
+        amount("unit_funds", "单位资金", "The unit's own funds, where printed as one column"),
+        amount("non_appropriation_balance", "使用非财政拨款结余",
+               "Balance of earlier years' non-appropriation funds drawn on"),
     ),
     ("scope",) + ECONOMIC_PK, ECONOMIC_FKS,
 )
@@ -463,6 +503,21 @@ PROJECTS = _fact(
                "Carried-over appropriation: state capital"),
         amount("special_account", "财政专户管理资金", "Special-account funds"),
         amount("unit_funds", "单位资金", "The unit's own funds"),
+        amount("business_income", "单位资金：事业收入",
+               "The unit's own funds: business income, where printed by source"),
+        amount("operating_income", "单位资金：事业单位经营收入",
+               "The unit's own funds: operating income, where printed by source"),
+        amount("superior_subsidy", "单位资金：上级补助收入",
+               "The unit's own funds: subsidies from the superior, where printed by source"),
+        amount("subordinate_remittance", "单位资金：附属单位上缴收入",
+               "The unit's own funds: remittances from subordinate units, where printed by source"),
+        amount("other_income", "单位资金：其他收入",
+               "The unit's own funds: other income, where printed by source"),
+        amount("carryover", "上年结余、结转",
+               "Carried over from last year, all sources together, where not printed by fund"),
+        amount("appropriation", "财政拨款合计",
+               "Appropriation from all budget funds, where a table prints it as one column"),
+        amount("other_funds", "其他资金", "Other funds, where a table prints them as one column"),
         text("repeat", "重复序号",
              "2, 3 … for a project the table prints again under the same name, type and unit "
              "(a share printed per unit without naming it); empty for its first line. Counted "
@@ -474,23 +529,32 @@ PROJECTS = _fact(
 PERFORMANCE_BUDGETS = _fact(
     "performance_budgets", "绩效目标表预算金额",
     "Amounts printed in the performance tables: the department's budget in table 12 "
-    "(预算情况) and each project's amount in table 13.",
+    "(预算情况), each project's amount in table 13 (Beijing's 项目支出绩效目标表), and a "
+    "project's funds in its own 项目绩效目标表 (Fujian's one form per project, which prints "
+    "no project code).",
     "12 部门（单位）整体绩效目标表, 13 部门预算项目绩效目标汇总表",
     (
-        text("scope", "范围", "department (整体绩效) or project (项目绩效)", required=True,
-             enum=("department", "project")),
+        text("scope", "范围", "department (整体绩效), project (项目绩效) or special_fund (a "
+             "专项资金 the department manages, in its own 专项资金绩效目标表)", required=True,
+             enum=("department", "project", "special_fund")),
         LINE_TYPE, UNIT_CODE,
-        text("project_code", "项目编码", "Project code (division code + year + serial)",
-             pattern=r"^\d{10,30}$"),
-        text("name", "名称", "Unit or project name as printed"),
+        text("project_code", "项目编码", "Project code (division code + year + serial; "
+             "Beijing's carry a letter: 11000022T000000424331)", pattern=r"^\d{6,}[A-Z]?\d{4,}$"),
+        text("name", "名称", "Unit or project name as printed; with project_code it identifies "
+             "the project, with project_unit where the table prints no code"),
         amount("total", "资金总额", "Total"),
         amount("government_budget", "政府预算资金", "Government budget funds"),
         amount("special_account", "财政专户管理资金", "Special-account funds"),
         amount("unit_funds", "单位资金", "The unit's own funds"),
         amount("basic", "基本支出", "Basic expenditure (department scope)"),
         amount("project", "项目支出", "Project expenditure (department scope)"),
+        amount("appropriation", "财政拨款", "Appropriation: a project form's 财政拨款 line, "
+               "Beijing's 财政资金 column, or the department's 财政拨款 合计"),
+        amount("other_funds", "其他资金", "Other funds (其他资金) beside the appropriation"),
+        text("project_unit", "实施单位", "Unit carrying out the project, as printed in a project "
+             "form that prints no code: with the name it identifies the project"),
     ),
-    ("scope", "line_type", "unit_code", "project_code"),
+    ("scope", "line_type", "unit_code", "project_code", "name", "project_unit"),
 )
 
 PERFORMANCE_GOALS = _fact(
@@ -513,10 +577,15 @@ PERFORMANCE_TARGETS = _fact(
     "its operator, number(s) and unit.",
     "12 部门（单位）整体绩效目标表, 13 部门预算项目绩效目标汇总表",
     (
-        text("scope", "范围", "department or project", required=True,
-             enum=("department", "project")),
-        text("project_code", "项目编码", "Project code (project scope)", pattern=r"^\d{10,30}$"),
-        text("project_name", "项目名称", "Project name (project scope)"),
+        text("scope", "范围", "department, project or special_fund (专项资金)", required=True,
+             enum=("department", "project", "special_fund")),
+        text("project_code", "项目编码", "Project code (project scope)",
+             pattern=r"^\d{6,}[A-Z]?\d{4,}$"),
+        text("project_name", "项目名称", "Project name as printed (project scope); with "
+             "project_code it identifies the project, with project_unit where the table prints "
+             "no code"),
+        text("project_unit", "实施单位", "Unit carrying out the project, as printed in a project "
+             "form that prints no code: with the name it identifies the project"),
         text("level1", "一级指标", "Level-1 indicator (成本/产出/效益/满意度指标, 投入管理指标…)"),
         text("level2", "二级指标", "Level-2 indicator where printed"),
         text("level3", "三级指标", "Level-3 indicator: what is measured", required=True),
@@ -526,8 +595,11 @@ PERFORMANCE_TARGETS = _fact(
         Field("value_number_max", "number", "指标数值上限", "Upper bound when the value is a range"),
         text("value_unit", "指标单位", "Unit parsed from the value (%, 万元, 个, 人…)"),
         text("value_note", "指标值说明", "Explanation of the indicator where printed"),
+        text("activity", "活动", "The activity (活动) a department's indicator is listed under, "
+             "where its table prints one (Beijing's 部门整体支出绩效目标表)"),
     ),
-    ("scope", "project_code", "level1", "level2", "level3"),
+    ("scope", "project_code", "project_name", "project_unit", "activity", "level1", "level2",
+     "level3"),
 )
 
 GOVERNMENT_PROCUREMENT = _fact(
@@ -547,6 +619,61 @@ GOVERNMENT_PROCUREMENT = _fact(
         amount("amount", "金额", "Amount"),
     ),
     ("line_type", "level", "category", "project_name", "economic_name", "item", "organization"),
+)
+
+PROCUREMENT_BY_FUNCTION = _fact(
+    "procurement_by_function", "政府采购预算表（按功能分类）",
+    "Government procurement budget by function code (类/款/项) and source of funds, where a "
+    "template prints its 政府采购预算表 so (Shandong's Yantai) rather than by category and "
+    "item (government_procurement). The lines add up to the total, 项 to 款 to 类.",
+    "政府采购预算表 (by function class)",
+    (
+        LINE_TYPE, UNIT_CODE,
+        text("function_code", "功能分类科目编码", "Function code, 类 3 / 款 5 / 项 7 digits",
+             pattern=CODE_FUNCTION),
+        text("name", "科目名称", "Function name as printed"),
+        amount("total", "合计", "Total procurement budget of the line"),
+        amount("appropriation", "财政拨款", "Appropriation from all budget funds, as one column"),
+        amount("general_public_budget", "一般公共预算", "Appropriation: general public budget"),
+        amount("government_fund", "政府性基金预算", "Appropriation: government fund"),
+        amount("state_capital", "国有资本经营预算", "Appropriation: state capital operations"),
+        amount("special_account", "财政专户管理资金", "Special-account funds"),
+        amount("unit_funds", "单位资金", "The unit's own funds"),
+        amount("non_appropriation_balance", "使用非财政拨款结余",
+               "Balance of earlier years' non-appropriation funds drawn on"),
+        amount("carryover", "上年结转", "Carried over from last year"),
+    ),
+    ("line_type", "unit_code", "function_code", "name"),
+    ((("function_code",), "function_classes", ("function_code",)),),
+)
+
+CATALOGUE_CODE = r"^\d{2,10}$"
+
+GOVERNMENT_PURCHASED_SERVICES = _fact(
+    "government_purchased_services", "政府购买服务明细表",
+    "Government purchase of services (政府购买服务) budgeted, one line per service of the "
+    "guiding catalogue (指导性目录: 一级 > 二级 > 三级, each printed with its code where the "
+    "table prints one), with the table's total, where a template has this table (Beijing's "
+    "财政拨款政府购买服务明细表).",
+    "财政拨款政府购买服务明细表",
+    (
+        FUND, LINE_TYPE,
+        text("catalogue_level1_code", "指导性目录一级编码", "Level-1 catalogue code (01 公共服务)",
+             pattern=CATALOGUE_CODE),
+        text("catalogue_level1", "指导性目录一级", "Level-1 catalogue entry, as printed without its code"),
+        text("catalogue_level2_code", "指导性目录二级编码", "Level-2 catalogue code (0201)",
+             pattern=CATALOGUE_CODE),
+        text("catalogue_level2", "指导性目录二级", "Level-2 catalogue entry, as printed without its code"),
+        text("catalogue_level3_code", "指导性目录三级编码", "Level-3 catalogue code where printed",
+             pattern=CATALOGUE_CODE),
+        text("catalogue_level3", "指导性目录三级", "Level-3 catalogue entry: the service purchased"),
+        amount("amount", "预算金额", "Budgeted amount"),
+        text("repeat", "重复序号",
+             "2, 3 … for a line the table prints again under the same catalogue entries (each "
+             "a purchase of its own); empty for its first line. Counted within one document's "
+             "table, so it is stable.", pattern=r"^[2-9]$|^[1-9]\d+$"),
+    ),
+    ("fund", "line_type", "catalogue_level1", "catalogue_level2", "catalogue_level3", "repeat"),
 )
 
 CHECK_RULES = Table(
@@ -590,8 +717,9 @@ CHECKS = Table(
 
 TABLES: tuple[Table, ...] = (
     DOCUMENTS, DOCUMENT_TABLES, FUNCTION_CLASSES, ECONOMIC_CLASSES, INCOME_EXPENDITURE_SUMMARY, INCOME_BY_SOURCE,
-    EXPENDITURE_BY_FUNCTION, APPROPRIATION_SUMMARY, BASIC_EXPENDITURE_BY_ECONOMIC,
+    EXPENDITURE_BY_FUNCTION, EXPENDITURE_BY_FUNCTION_AND_ECONOMIC, APPROPRIATION_SUMMARY, BASIC_EXPENDITURE_BY_ECONOMIC,
     EXPENDITURE_BY_ECONOMIC, THREE_PUBLIC_EXPENSES, PROJECTS, PERFORMANCE_BUDGETS,
-    PERFORMANCE_GOALS, PERFORMANCE_TARGETS, GOVERNMENT_PROCUREMENT, CHECK_RULES, CHECKS,
+    PERFORMANCE_GOALS, PERFORMANCE_TARGETS, GOVERNMENT_PROCUREMENT, PROCUREMENT_BY_FUNCTION, GOVERNMENT_PURCHASED_SERVICES,
+    CHECK_RULES, CHECKS,
 )
 BY_NAME = {t.name: t for t in TABLES}

@@ -158,18 +158,20 @@ class Templates:
         t = re.sub(r"^(公开)?\d+表?", "", t)
         return self.title_noise.sub("", t)
 
-    def kind_for_title(self, text: str) -> Kind | None:
-        """The standard table a printed title names, or None."""
+    def kind_for_title(self, text: str, header: str | None = None) -> Kind | None:
+        """The standard table a printed title names, or None. With the table's `header`
+        labels, a title several kinds share names the kind whose header signature fits
+        with the most patterns (the most specific), the first of those; with none fitting,
+        or no header, the first kind the title names."""
         t = self.normalize_title(text)
         if not t.endswith("表") and not t.endswith("预算"):
             return None
         # a bracket naming the classification counts: 一般公共预算支出表（按经济分类）
         if re.search(r"[(（][^)）]*分类[^)）]*[)）]", text):
             t = self.normalize_title(re.sub(r"[()（）]", "", text))
-        for kind in self.kinds:
-            if any(p.search(t) for p in kind.titles):
-                return kind
-        return None
+        named = [kind for kind in self.kinds if any(p.search(t) for p in kind.titles)]
+        fitting = [kind for kind in named if header is not None and kind.fits_header(header)]
+        return (sorted(fitting, key=lambda k: -len(k.header)) or named or [None])[0]
 
 
     def kind_for_header(self, labels: str) -> Kind | None:

@@ -22,6 +22,11 @@ def clean(text: str | None) -> str:
     return _SPACE_NEAR_CJK.sub("", text)
 
 
+def is_page_number(text: str) -> bool:
+    """A page's number as printed in its footer: '- 22 -', '22', '第3页 共9页'."""
+    return bool(re.fullmatch(r"[-—－]?\s*\d{1,4}\s*[-—－]?|第\s*\d+\s*页(\s*共\s*\d+\s*页)?", text))
+
+
 def label(text: str | None) -> str:
     """A header label for matching: cleaned, with no spaces at all."""
     return _SPACES.sub("", clean(text))
@@ -54,7 +59,7 @@ def looks_numeric(text: str | None) -> bool:
 
 
 _AMOUNTISH = re.compile(r"^[-−]?\d[\d,.]*[^\s]{0,3}$")
-_YEAR = re.compile(r"^\d{4}年度?$")
+_YEAR = re.compile(r"^\d{4}年\D*$")  # 2026年, 2026年度, 2026年预算: a header label
 
 
 def looks_like_data(text: str | None) -> bool:

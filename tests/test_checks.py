@@ -112,6 +112,13 @@ NOT_APPLICABLE = {
     ("code_hierarchy", XUCHANG): "no 类/款 parent rows printed",
     # 红旗区 2022 lists 部门收入预算表 in its contents but prints no such table.
     ("summary_income_matches_sources", HONGQI): "no 部门收入预算表 printed",
+    # Henan prints no 基本支出预算情况表 by source of funds (Yantai's 公开表10)
+    ("basic_by_funds_matches_expenditure", XINXIANG): "no basic spending table by funds printed",
+    ("basic_by_funds_matches_expenditure", HONGQI): "no basic spending table by funds printed",
+    ("basic_by_funds_matches_expenditure", XUCHANG): "no basic spending table by funds printed",
+    ("project_matches_economic", XINXIANG): "no project spending table by economic class printed",
+    ("project_matches_economic", HONGQI): "no project spending table by economic class printed",
+    ("project_matches_economic", XUCHANG): "no project spending table by economic class printed",
 }
 ONLY_ACKNOWLEDGED = {
     # the one amount with a third decimal is the acknowledged 11.568 万元
@@ -171,6 +178,23 @@ class Alteration:
 PARENT_20805 = ("\n208\t05\t01\t", "\n208\t05\t\t\t行政事业单位养老支出\t118.70\t118.70\t84.85\t33.22\t0.63"
                 "\t\t\t\t\n208\t05\t01\t", "2024年部门支出总体情况表")
 
+# Yantai's 基本支出预算情况表 (basic spending by economic class and source of funds) printed
+# in the Xinxiang seed, restating table 3's 基本支出 and table 6's 合计 (1,121.52)
+# Guangzhou's 一般公共预算项目支出情况表（按经济分类科目）, printed for Xinxiang with table 5's
+# project spending (5,533.63) split by economic class
+PROJECT_BY_ECONOMIC = ("\n2024年支出经济分类汇总表\n",
+                       "\n2024年一般公共预算项目支出情况表（按经济分类科目）\n\n单位：万元\n\n"
+                       "科目编码\t科目名称\t预算\n"
+                       "合计\t\t5,533.63\n"
+                       "302\t商品和服务支出\t5,533.63\n"
+                       "\n2024年支出经济分类汇总表\n")
+BASIC_BY_FUNDS = ("\n2024年支出经济分类汇总表\n",
+                  "\n2024年基本支出预算情况表\n\n单位：万元\n\n"
+                  "部门预算支出经济分类科目编码\t科目名称\t合计\t一般公共预算\n"
+                  "合计\t\t1,121.52\t1,121.52\n"
+                  "301\t工资福利支出\t1,121.52\t1,121.52\n"
+                  "\n2024年支出经济分类汇总表\n")
+
 ALTERATIONS = [
     # 收支总体情况表: 支出总计 47,172.53 -> 47,172.63 against 收入总计 47,172.53
     Alteration("summary_balance", XINXIANG, [("支出总计\t47,172.53", "支出总计\t47,172.63")],
@@ -223,6 +247,15 @@ ALTERATIONS = [
     Alteration("basic_matches_economic", XINXIANG,
                [("合计\t\t\t\t1,121.52\t1,045.71\t75.81", "合计\t\t\t\t1,121.52\t1,045.71\t75.91")],
                "公用经费", wan("75.81"), wan("75.91")),
+    # 基本支出预算情况表: 合计 1,121.52 -> 1,122.52 against table 3's 基本支出
+    Alteration("basic_by_funds_matches_expenditure", XINXIANG,
+               [("合计\t\t1,121.52\t1,121.52", "合计\t\t1,122.52\t1,121.52")],
+               "基本支出", wan("1,121.52"), wan("1,122.52"), base=[BASIC_BY_FUNDS]),
+    # the project spending table by economic class: its 合计 5,533.63 -> 5,534.63 against
+    # table 5's 项目支出
+    Alteration("project_matches_economic", XINXIANG,
+               [("合计\t\t5,533.63\n302", "合计\t\t5,534.63\n302")],
+               "一般公共预算项目支出", wan("5,533.63"), wan("5,534.63"), base=[PROJECT_BY_ECONOMIC]),
     # 项目支出表: 大厅运行经费 84.80 -> 84.90; the nine projects then add up to 46,051.11
     Alteration("projects_match_expenditure", XINXIANG,
                [("大厅运行经费\t新乡市政务服务和大数据管理局\t84.80", "大厅运行经费\t新乡市政务服务和大数据管理局\t84.90")],
@@ -610,7 +643,8 @@ def test_package_publishes_check_rules(package):
     assert list(rules) == [r.id for r in RULES]
     assert rules["summary_balance"]["description_zh"] == "收入总计 = 支出总计"
     assert rules["amount_precision"]["tolerance"] == "exact"
-    assert rules["projects_match_expenditure"]["tables"] == "projects, expenditure_by_function"
+    assert rules["projects_match_expenditure"]["tables"] == \
+        "projects, expenditure_by_function, expenditure_by_function_and_economic"
 
 
 def test_package_publishes_every_check_of_every_document(package, seed_checks):
@@ -703,7 +737,7 @@ def test_check_command_passes_on_the_repository_sources():
     for seed in CONSISTENT:
         assert "0 failed, 0 acknowledged publisher errors" in headings[seed]
     hongqi = headings[HONGQI]
-    assert ("0 failed, 5 acknowledged publisher errors, 2 rules not applicable, "
+    assert ("0 failed, 5 acknowledged publisher errors, 4 rules not applicable, "
             "5 checks with nothing to compare") in hongqi
     assert ("  ACKNOWLEDGED amount_precision: 2022年一般公共预算支出预算表 total basic_goods_services "
             "printed 11.568: expected 115700, printed 115680 (difference -20)") in lines
@@ -713,7 +747,8 @@ def test_check_command_passes_on_the_repository_sources():
             "printed 115700, nothing to compare it with") in lines
     assert "      publisher error: 一般公共预算支出预算表合计行的商品和服务支出印作11.568万元，" \
         "同表单位行和其他表均为11.57万元。" in lines
-    assert "  not applicable (tables or rows absent): code_hierarchy, summary_income_matches_sources" in lines
+    assert ("  not applicable (tables or rows absent): basic_by_funds_matches_expenditure, "
+            "code_hierarchy, project_matches_economic, summary_income_matches_sources") in lines
     assert "FAIL " not in result.output
 
 

@@ -1,0 +1,148 @@
+"""A project's own 绩效目标表 printed as a form, without a project code (Fujian): keyed by
+the project's name, from its 项目名称 line or else from its title."""
+from pathlib import Path
+
+import pytest
+
+from pipeline import templates
+from pipeline.model import Cell, Grid
+from pipeline.normalize import Context, TableError
+from pipeline.performance import normalize_projects
+from pipeline.recognize import Table
+
+FORM = [
+    ["项目名称", "警务辅助人员经费", "", "", ""],
+    ["主管部门", "福州市公安局", "", "实施单位", "福州市公安局巡特警支队"],
+    ["专项资金情况（万元）", "资金总额", "", "97.84", ""],
+    ["", "财政拨款", "", "97.84", ""],
+    ["", "其他资金", "", "0.00", ""],
+    ["年度目标", "特警22人，工资3406元/人.月。", "", "", ""],
+    ["绩效目标指标", "一级指标", "二级指标", "三级指标", "指标值"],
+    ["", "成本指标", "经济成本指标", "年人均经费保障标准", "≤4.4472万元"],
+    ["", "产出指标", "数量指标", "聘用人员数量", "≥20人"],
+    ["", "", "质量指标", "工资发放零差错率", "≥95%"],
+    ["备注", "", "", "", ""],
+]
+
+
+def _table(rows: list[list[str]], title: str) -> Table:
+    cells = [Cell(r, c, text) for r, row in enumerate(rows) for c, text in enumerate(row) if text]
+    grid = Grid(cells, len(rows), len(rows[0]), page=25, row_pages=[25] * len(rows))
+    kind = next(k for k in templates.load().kinds if k.id == "project_performance")
+    return Table(kind, title, grid, 25, None)
+
+
+def _ctx() -> Context:
+    return Context("fj-test", Path("document.pdf"))
+
+
+def test_form_with_name_line():
+    out = normalize_projects(_table(FORM, "警务辅助人员经费项目绩效目标表"), _ctx())
+    [budget] = out["performance_budgets"]
+    assert (budget["name"], budget["project_code"]) == ("警务辅助人员经费", None)
+    assert (budget["total"], budget["appropriation"], budget["other_funds"]) == (978400, 978400, 0)
+    assert budget["source_unit"] == "万元"
+    targets = out["performance_targets"]
+    assert [(t["level1"], t["level2"], t["level3"], t["value"]) for t in targets] == [
+        ("成本指标", "经济成本指标", "年人均经费保障标准", "≤4.4472万元"),
+        ("产出指标", "数量指标", "聘用人员数量", "≥20人"),
+        ("产出指标", "质量指标", "工资发放零差错率", "≥95%"),  # 一级指标 carried down
+    ]
+    assert {t["project_name"] for t in targets} == {"警务辅助人员经费"}
+    assert targets[0]["operator"] == "≤" and float(targets[0]["value_number"]) == 4.4472
+
+
+def test_form_named_by_its_title():
+    rows = [r for r in FORM if r[0] not in ("项目名称", "主管部门")]
+    rows = [[c.replace("指标值", "目标值") for c in r] for r in rows]  # Quanzhou's label
+    out = normalize_projects(_table(rows, "“泉州政务”新媒体号运营资金项目绩效目标表"), _ctx())
+    assert out["performance_budgets"][0]["name"] == "“泉州政务”新媒体号运营资金"
+    assert len(out["performance_targets"]) == 3
+
+
+def test_form_without_a_name_fails_alone():
+    rows = [r for r in FORM if r[0] != "项目名称"]
+    with pytest.raises(TableError, match="names no project"):
+        normalize_projects(_table(rows, "绩效目标表"), _ctx())
+
+
+def test_unknown_funds_line_fails_alone():
+    rows = FORM[:5] + [["", "单位自筹", "", "5.00", ""]] + FORM[5:]
+    with pytest.raises(TableError, match="not recognized"):
+        normalize_projects(_table(rows, "警务辅助人员经费项目绩效目标表"), _ctx())
+
+
+def test_a_project_without_its_name_line_fails_alone():
+    second = [["主管部门", "福州市公安局", "", "实施单位", "福州市公安局巡特警支队"],
+              ["专项资金情况（万元）", "资金总额", "", "50.00", ""]]
+    with pytest.raises(TableError, match="without its 项目名称 line"):
+        normalize_projects(_table(FORM + second, "警务辅助人员经费项目绩效目标表"), _ctx())
+
+
+LEVELS = [  # Beijing's 项目支出绩效目标表: levels in columns, the value over three cells
+    ["项目名称", "项目总额", "其中：", "", "绩效目标", "一级指标", "二级指标", "三级指标",
+     "绩效指标性质", "本年绩效指标值", "绩效度量单位"],
+    ["", "", "财政资金", "其他资金", "", "", "", "", "", "", ""],
+    ["11000021Y000000390849-办公设备购置类", "29.359500", "29.359500", "", "提高效率",
+     "产出指标", "时效指标", "支出进度指标", "定性", "有", ""],
+    ["", "", "", "", "", "成本指标", "经济成本指标", "空调设备采购成本", "≤", "6.8595", "万元"],
+    ["项目", "", "", "", "", "产出指标", "数量指标", "采购数量", "≥", "18", "台/套"],
+]
+
+
+def test_levels_in_columns_and_a_name_split_over_a_page():
+    table = _table(LEVELS, "预算表12项目支出绩效目标表")
+    table.grid.row_pages = [13, 13, 13, 13, 14]  # the name's last word on the next page
+    table.n_header, table.unit = 2, "万元"
+    out = normalize_projects(table, _ctx())
+    [budget] = out["performance_budgets"]
+    assert (budget["project_code"], budget["name"]) == ("11000021Y000000390849", "办公设备购置类项目")
+    assert (budget["total"], budget["appropriation"], budget["other_funds"]) == (293595, 293595, None)
+    assert [(t["level1"], t["level2"], t["level3"], t["value"], t["operator"]) for t in
+            out["performance_targets"]] == [
+        ("产出指标", "时效指标", "支出进度指标", "有", None),  # 定性: a word, no operator
+        ("成本指标", "经济成本指标", "空调设备采购成本", "≤6.8595万元", "≤"),
+        ("产出指标", "数量指标", "采购数量", "≥18台/套", "≥"),
+    ]
+
+
+def test_a_project_name_without_a_code_fails_alone():
+    rows = [list(r) for r in LEVELS]
+    rows[2][0] = "办公设备购置类"
+    table = _table(rows, "预算表12项目支出绩效目标表")
+    table.n_header = 2
+    with pytest.raises(TableError, match="has no code"):
+        normalize_projects(table, _ctx())
+
+
+
+def test_forms_are_checked_against_the_project_line_of_their_name_and_amount():
+    """A name the 项目支出表 lists twice (实施公车统管费用 5.00 and 1.00 万元, once per unit):
+    each form takes the line of its own amount; a form whose name is not there fails."""
+    from decimal import Decimal
+
+    from pipeline.checks import RULES, Doc
+    from pipeline.extract import Extraction, TableReport
+
+    def project(name, wan):
+        return {"line_type": "item", "project_name": name, "total": Decimal(wan) * 10000,
+                "source_unit": "万元"}
+
+    def form(name, unit, wan):
+        return {"scope": "project", "line_type": "item", "unit_code": None, "project_code": None,
+                "name": name, "project_unit": unit, "total": Decimal(wan) * 10000,
+                "source_unit": "万元"}
+
+    extraction = Extraction("t", None, rows={
+        "projects": [project("实施公车统管费用", 5), project("实施公车统管费用", 1)],
+        "performance_budgets": [form("实施公车统管费用", "甲中心", 1), form("实施公车统管费用", "乙局", 5),
+                                form("调研经费", "乙局", 2)]},
+        tables=[TableReport("projects", "projects", "项目支出表", 1, 1, "万元", "printed", 2,
+                            False, [])])
+    [rule] = [r for r in RULES if r.id == "performance_matches_projects"]
+    rows = {c.subject: (c.status, c.expected, c.actual) for c in rule.check(Doc(extraction))}
+    assert rows == {
+        "performance_budgets[project] 实施公车统管费用 甲中心": ("pass", 10000, 10000),
+        "performance_budgets[project] 实施公车统管费用 乙局": ("pass", 50000, 50000),
+        "performance_budgets[project] 调研经费 乙局": ("fail", None, 20000),
+    }
