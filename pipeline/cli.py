@@ -9,19 +9,19 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from .add import add_document
-from .build import build as build_package, extract_files, extract_source
-from .checks import GAP_RULE, gap_subject, report as check_report, run_checks, \
+from pipeline.contribute.add import add_document
+from pipeline.publish.build import build as build_package, extract_files, extract_source
+from pipeline.check.engine import GAP_RULE, gap_subject, report as check_report, run_checks, \
     unacknowledged_failures
-from .errors import PipelineError
-from .limits import MAX_SECONDS
-from .extract import Extraction
-from .diff import diff_markdown, diff_packages
-from .package import cell, table_rows, write_schemas
-from .release import build_release
-from .review import acknowledgement_yaml, changed_files, review as review_contribution
-from .registry import BY_NAME
-from .sources import discover, load_source, parse_meta
+from pipeline.errors import PipelineError
+from pipeline.limits import MAX_SECONDS
+from pipeline.extract import Extraction
+from pipeline.publish.diff import diff_markdown, diff_packages
+from pipeline.publish.package import cell, table_rows, write_schemas
+from pipeline.publish.release import build_release
+from pipeline.contribute.review import acknowledgement_yaml, changed_files, review as review_contribution
+from pipeline.metadata.registry import BY_NAME
+from pipeline.sources import discover, load_source, parse_meta
 
 
 
@@ -132,7 +132,7 @@ def report_text(path: Path | list[Path], extraction: Extraction) -> str:
     lines += [f"- {name}: {len(rows)}" for name, rows in sorted(extraction.rows.items())]
     if extraction.unplaced:
         lines += ["", "Tables not recognized (please check, or add their titles to "
-                      "pipeline/templates.yml):", ""]
+                      "pipeline/families/budget.yml):", ""]
         lines += [f"- {u}" for u in extraction.unplaced]
     if extraction.warnings:
         lines += ["", "Needs attention:", ""] + [f"- {w}" for w in extraction.warnings]
@@ -259,7 +259,7 @@ def corpus(paths: tuple[Path, ...], sources_dir: Path | None, as_json: bool, mar
     one, otherwise from the tables recognized plus the unplaced titled grids; the output
     says which ("contents" or "titles").
     """
-    from .corpus import documents_in, json_report, markdown_report, measure_corpus, text_report
+    from pipeline.contribute.corpus import documents_in, json_report, markdown_report, measure_corpus, text_report
 
     if as_json and markdown:
         raise click.UsageError("give --json or --markdown, not both")
@@ -373,7 +373,7 @@ def main():
 # The Datasette site (pipeline/site.py, site/README.md)
 
 def _site_build(package_dir: Path, out_dir: Path, repository: str | None):
-    from .site import SiteError, build_site
+    from pipeline.publish.site import SiteError, build_site
 
     try:
         result = build_site(package_dir, out_dir, repository)
@@ -414,7 +414,7 @@ def site_command(package_dir: Path, out_dir: Path, repository: str | None):
 
 
 def _site_files(package_dir: Path, out_dir: Path, rebuild: bool, repository: str | None):
-    from .site import site_config
+    from pipeline.publish.site import site_config
 
     db = out_dir / f"{site_config()['database']}.db"
     metadata = out_dir / "metadata.json"
@@ -438,7 +438,7 @@ def serve(package_dir: Path, out_dir: Path, host: str, port: int, open_browser: 
     SQL time limit of site/site.yml). Builds the site first if it is missing."""
     from datasette.cli import cli as datasette
 
-    from .site import serve_args
+    from pipeline.publish.site import serve_args
 
     db, metadata = _site_files(package_dir, out_dir, rebuild, None)
     args = serve_args(db, metadata, package_dir.resolve(), host, port)
@@ -467,7 +467,7 @@ def publish(target: str, extra: tuple[str, ...], package_dir: Path, out_dir: Pat
     """
     import shlex
 
-    from .site import publish_args
+    from pipeline.publish.site import publish_args
 
     if dry_run:
         db, metadata = _site_files(package_dir, out_dir, False, repository)

@@ -7,7 +7,7 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import SOURCES
-from pipeline.add import (CHECK, DIVISIONS_CSV, add_document, division_name, divisions,
+from pipeline.contribute.add import (CHECK, DIVISIONS_CSV, add_document, division_name, divisions,
                           find_division, read_cover)
 from pipeline.cli import cli
 from pipeline.errors import SourceError
@@ -213,7 +213,7 @@ def test_add_refuses_an_id_taken_by_another_document(tmp_path):
 def test_a_department_named_differently_over_the_tables_is_a_guess():
     from pathlib import Path
 
-    from pipeline.add import guess_metadata
+    from pipeline.contribute.add import guess_metadata
     from pipeline.extract import Extraction
     from pipeline.model import Document, Page, TextBlock
     document = Document(Path("tables.pdf"), "pdf", [Page(1, [

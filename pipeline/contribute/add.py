@@ -30,17 +30,17 @@ from pathlib import Path
 
 import yaml
 
-from .errors import SourceError
-from .extract import Extraction, extract_document
-from .model import Grid, TextBlock
-from .sources import SOURCE_FILE, SourceMeta, sha256_of
-from .values import clean
+from pipeline.errors import SourceError
+from pipeline.extract import Extraction, extract_document
+from pipeline.model import Grid, TextBlock
+from pipeline.sources import SOURCE_FILE, SourceMeta, sha256_of
+from pipeline.values import clean
 
 TODO = "TODO"
 CHECK = "TODO check: "  # prefix of a guessed value: the contributor confirms it and removes it
 LICENCE = ("Public government information published by the department under the Regulations "
            "on Open Government Information (政府信息公开条例).")
-DIVISIONS_CSV = Path(__file__).with_name("reference") / "divisions.csv"
+DIVISIONS_CSV = Path(__file__).resolve().parents[1] / "metadata" / "reference" / "divisions.csv"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,13 +23,13 @@ from typing import Iterable, Iterator
 from pebble import ProcessExpired, ProcessPool
 from tqdm import tqdm
 
-from .cache import Cache
-from .checks import GAP_RULE, gap_subject, report, run_checks, unacknowledged_failures
-from .errors import PipelineError, RecognitionError, SourceError
-from .extract import Extraction, extract_document
-from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
-from .package import PACKAGE_META, PackageWriter, recover, validate_package, write_schemas
-from .sources import Source, discover, links_in, load_source
+from pipeline.publish.cache import Cache
+from pipeline.check.engine import GAP_RULE, gap_subject, report, run_checks, unacknowledged_failures
+from pipeline.errors import PipelineError, RecognitionError, SourceError
+from pipeline.extract import Extraction, extract_document
+from pipeline.limits import MAX_SECONDS, MAX_WORKER_MEMORY
+from pipeline.publish.package import PACKAGE_META, PackageWriter, recover, validate_package, write_schemas
+from pipeline.sources import Source, discover, links_in, load_source
 
 
 @dataclass

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from . import templates
-from .normalize import Context, _amount, _provenance, table_error, table_unit, _unit_kind
-from .recognize import Table, header_paths
-from .values import clean, digits, label, looks_numeric, parse_indicator_value
+from pipeline import families
+from pipeline.normalize.layouts import Context, _amount, _provenance, table_error, table_unit, _unit_kind
+from pipeline.recognize.tables import Table, header_paths
+from pipeline.values import clean, digits, label, looks_numeric, parse_indicator_value
 
 VALUE_MAX_LENGTH = 12  # longer cells in the value position are explanations, not values
 
@@ -58,7 +58,7 @@ def _split_indicator_row(cells: list[str], width: int) -> tuple[str, str, str, s
 
 def normalize_department(table: Table, ctx: Context) -> dict[str, list[dict]]:
     """Table 12 -> performance_goals, performance_budgets and performance_targets rows."""
-    tpl = templates.load()
+    tpl = families.load()
     perf = tpl.raw["performance"]
     goal_rx, tasks_rx, task_header = (re.compile(perf[k]) for k in ("goal", "tasks", "task_header"))
     budget_rx = {k: re.compile(v) for k, v in perf["budget"].items()}
@@ -155,7 +155,7 @@ def _backfill_level1(targets: list[dict]) -> None:
 
 def normalize_projects(table: Table, ctx: Context) -> dict[str, list[dict]]:
     """Table 13 -> performance_budgets (one row per unit/project) and performance_targets."""
-    tpl = templates.load()
+    tpl = families.load()
     perf = tpl.raw["performance"]
     categories = re.compile(perf["categories"])
     paths = header_paths(table.grid, table.n_header)

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import yaml
 
-from .checks import rule_rows
-from .extract import Extraction
-from .normalize import function_class_reference
-from .registry import BY_NAME, TABLES, Table
-from .sources import Source, sha256_of
-from .values import format_decimal
+from pipeline.check.engine import rule_rows
+from pipeline.extract import Extraction
+from pipeline.normalize.layouts import function_class_reference
+from pipeline.metadata.registry import BY_NAME, TABLES, Table
+from pipeline.sources import Source, sha256_of
+from pipeline.values import format_decimal
 
 PACKAGE_META = Path(__file__).with_name("package.yml")
 DATA_DIR = "data"

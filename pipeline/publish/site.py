@@ -36,9 +36,9 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from .registry import BY_NAME, Table
+from pipeline.metadata.registry import BY_NAME, Table
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SITE_DIR = ROOT / "site"
 PACKAGE_DIR = ROOT / "datapackage"
 PLUGINS_DIR = SITE_DIR / "plugins"

@@ -25,14 +25,14 @@ from typing import Callable, Iterable, Iterator
 
 from pebble import ProcessExpired, ProcessPool
 
-from .build import extract_files, extract_source, limit_memory
-from .checks import GAP_RULE, gap_subject, run_checks
-from .errors import PipelineError, RecognitionError
-from .extract import read_document
-from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
-from .model import Document, Grid, TextBlock
-from .sources import SOURCE_FILE, discover, load_source
-from .values import clean, split_numbering
+from pipeline.publish.build import extract_files, extract_source, limit_memory
+from pipeline.check.engine import GAP_RULE, gap_subject, run_checks
+from pipeline.errors import PipelineError, RecognitionError
+from pipeline.extract import read_document
+from pipeline.limits import MAX_SECONDS, MAX_WORKER_MEMORY
+from pipeline.model import Document, Grid, TextBlock
+from pipeline.sources import SOURCE_FILE, discover, load_source
+from pipeline.values import clean, split_numbering
 
 MAX_CONTENTS_LINE = 60  # a longer line is narrative: the table of contents has ended
 CONTENTS_PAGES = 3  # pages after the one printing 目录 that may still hold its entries
