@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.families.schema import validate
 from pipeline.values import label
 
 FAMILY_FILE = Path(__file__).with_name("budget.yml")
@@ -187,6 +188,7 @@ def _compiled(pattern: str) -> re.Pattern:
 @lru_cache(maxsize=1)
 def load() -> Family:
     raw = yaml.safe_load(FAMILY_FILE.read_text(encoding="utf-8"))
+    validate(raw, FAMILY_FILE)
     kinds = tuple(
         Kind(k, v["resource"], v["layout"], tuple(re.compile(t) for t in v["titles"]),
              tuple(re.compile(h) for h in v.get("header", [])), dict(v.get("attrs", {})),

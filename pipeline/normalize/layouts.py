@@ -25,6 +25,12 @@ from pipeline.values import (AmountError, clean, digits, join_code, label, looks
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "metadata" / "reference"
 DEFAULT_UNIT = "万元"  # DOMAIN: amounts are in 万元 unless a table says otherwise
+# What a column can be besides a published field (families/budget.yml `columns`): parts of a
+# code printed in columns of their own (类/款/项), a code and name printed together, the unit
+# a line belongs to, the year a line is for.
+COLUMN_ROLES = frozenset({"code", "code_1", "code_2", "code_3", "unit_name", "year",
+                          "dept_1", "dept_2", "dept_code", "dept_name",
+                          "gov_1", "gov_2", "gov_code", "gov_name", "economic_name"})
 
 
 @dataclass
