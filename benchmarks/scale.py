@@ -442,19 +442,20 @@ def stage_main(argv: list[str]) -> None:
         import sqlite_utils
 
         import pipeline.publish.site as s
-        phases = _stage_timers([(s, "_check_foreign_keys", "check foreign keys"),
-                                (s, "_build_fts", "full-text indexes"),
-                                (s, "_check_queries", "check canned queries"),
+        import pipeline.publish.site.database as sdb
+        phases = _stage_timers([(sdb, "_check_foreign_keys", "check foreign keys"),
+                                (sdb, "_build_fts", "full-text indexes"),
+                                (sdb, "_check_queries", "check canned queries"),
                                 (sqlite_utils.Database, "analyze", "analyze"),
                                 (sqlite_utils.Database, "vacuum", "vacuum"),
                                 (s, "build_metadata", "metadata")])
         if a.trace_memory:
-            original_fts = s._build_fts
+            original_fts = sdb._build_fts
 
             def fts(*args, **kwargs):
                 _trace(a.trace_memory, "before full-text indexes")
                 return original_fts(*args, **kwargs)
-            s._build_fts = fts
+            sdb._build_fts = fts
         site = s.build_site(a.package, a.out, repository="https://example.org/budgets")
         known = sum(p["seconds"] for p in phases.values())
         order = ["check foreign keys", "full-text indexes", "check canned queries", "analyze",

@@ -264,7 +264,7 @@ def main():
 
 
 # --------------------------------------------------------------------------------------
-# The Datasette site (pipeline/publish/site, site/README.md)
+# The Datasette site (pipeline/publish/site/, site/README.md)
 
 def _site_build(package_dir: Path, out_dir: Path, repository: str | None):
     try:

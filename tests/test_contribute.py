@@ -470,8 +470,8 @@ def test_the_build_publishes_what_was_read_of_a_document_with_a_gap(repo, tmp_pa
 def test_review_sees_a_change_outside_sources_before_and_after_it_is_committed(repo):
     """A vocabulary edit left uncommitted is refused as it would be once committed: the
     local review and the pull request's agree."""
-    vocabulary = repo / "pipeline" / "templates.yml"
-    vocabulary.parent.mkdir()
+    vocabulary = repo / "pipeline" / "families" / "budget.yml"
+    vocabulary.parent.mkdir(parents=True)
     vocabulary.write_text("titles: []\n", encoding="utf-8")
     _git(repo, "add", "pipeline")
     _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "vocabulary")

@@ -759,7 +759,7 @@ def many(many_site, loop) -> Client:
     ("000000", "上海市普陀区", ("", "上海市", "", "上海市（市辖区）")),
 ])
 def test_region_of_a_division(tmp_path, code, name, expected):
-    from pipeline.publish.site import read_divisions, region
+    from pipeline.metadata.divisions import read_divisions, region
 
     path = tmp_path / "divisions.csv"
     path.write_text(DIVISIONS, encoding="utf-8")
