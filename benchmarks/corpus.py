@@ -27,7 +27,7 @@ generator). The pipeline still misreads some layouts of these tables (tests/test
 lists the known mis-reads: wrapped header labels split into rows, wrapped notes), and which
 layout triggers one depends on the lengths of the names in the cells. So each seed has a
 few layouts to try (page orientation, fixed widths for its widest tables), and each PDF is
-read back with the pipeline (`pipeline.build.process`, as `build` does) before it is kept:
+read back with the pipeline (`pipeline.publish.build.process`, as `build` does) before it is kept:
 the first layout under which every check passes is kept, and a document none passes is left
 out in favour of the next one in the plan. Every document of the corpus therefore builds;
 `--verify` builds the whole corpus to show it.
@@ -408,8 +408,8 @@ def _builds(folder: Path) -> bool:
     """Does the pipeline read the document with every check passing (as `build` would)?"""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from pipeline.build import process
-    from pipeline.checks import unacknowledged_failures
+    from pipeline.publish.build import process
+    from pipeline.check.engine import unacknowledged_failures
 
     outcome = process(folder)
     return outcome.error is None and not unacknowledged_failures(outcome.checks)
@@ -473,7 +473,7 @@ def verify(sources: Path, workers: int | None = None) -> bool:
     import tempfile
 
     sys.path.insert(0, str(ROOT))
-    from pipeline.build import build
+    from pipeline.publish.build import build
 
     with tempfile.TemporaryDirectory() as tmp:
         result = build(Path(sources), Path(tmp) / "datapackage", progress=False,

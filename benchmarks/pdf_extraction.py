@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.extract import extract_document  # noqa: E402
-from pipeline.pdf_reader import read_pdf  # noqa: E402
+from pipeline.read.pdf import read_pdf  # noqa: E402
 
 DEFAULT_PDFS = [ROOT / "sources" / "sh-putuo-sifaju-2026-budget" / "document.pdf",
                 ROOT / "sources" / "js-renda-bangongting-2017-budget" / "document.pdf"]

@@ -145,7 +145,7 @@ class Workdir:
 
 
 def _timed_build(sources: Path, out: Path, workers: int, cache: Path | None = None) -> float:
-    from pipeline.build import build
+    from pipeline.publish.build import build
     if out.exists():
         shutil.rmtree(out)
     start = time.perf_counter()
@@ -167,9 +167,9 @@ def bench_extraction(args, wd: Workdir) -> dict:
     extract_words() / extract_tables() over every page, each file opened afresh."""
     import pdfplumber
 
-    from pipeline.build import process
+    from pipeline.publish.build import process
     from pipeline.extract import extract_document
-    from pipeline.pdf_reader import read_pdf
+    from pipeline.read.pdf import read_pdf
     from pipeline.sources import load_source
 
     sources = wd.corpus(args.docs, pdf=True) / "sources"
@@ -268,7 +268,7 @@ def bench_rebuild(args, wd: Workdir) -> dict:
     out_dir = home / "package-cached"
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    from pipeline.build import build
+    from pipeline.publish.build import build
 
     def timed() -> float:
         start = time.perf_counter()
@@ -407,8 +407,8 @@ def stage_main(argv: list[str]) -> None:
     result: dict = {"stage": a.stage}
     start = time.perf_counter()
     if a.stage == "build":
-        import pipeline.build as b
-        import pipeline.package as p
+        import pipeline.publish.build as b
+        import pipeline.publish.package as p
         phases = _stage_timers([(p.PackageWriter, "finish", "write classes + descriptor"),
                                 (b, "validate_package", "validate (frictionless)"),
                                 (p.PackageWriter, "publish", "publish")])
@@ -441,20 +441,21 @@ def stage_main(argv: list[str]) -> None:
     else:
         import sqlite_utils
 
-        import pipeline.site as s
-        phases = _stage_timers([(s, "_check_foreign_keys", "check foreign keys"),
-                                (s, "_build_fts", "full-text indexes"),
-                                (s, "_check_queries", "check canned queries"),
+        import pipeline.publish.site as s
+        import pipeline.publish.site.database as sdb
+        phases = _stage_timers([(sdb, "_check_foreign_keys", "check foreign keys"),
+                                (sdb, "_build_fts", "full-text indexes"),
+                                (sdb, "_check_queries", "check canned queries"),
                                 (sqlite_utils.Database, "analyze", "analyze"),
                                 (sqlite_utils.Database, "vacuum", "vacuum"),
                                 (s, "build_metadata", "metadata")])
         if a.trace_memory:
-            original_fts = s._build_fts
+            original_fts = sdb._build_fts
 
             def fts(*args, **kwargs):
                 _trace(a.trace_memory, "before full-text indexes")
                 return original_fts(*args, **kwargs)
-            s._build_fts = fts
+            sdb._build_fts = fts
         site = s.build_site(a.package, a.out, repository="https://example.org/budgets")
         known = sum(p["seconds"] for p in phases.values())
         order = ["check foreign keys", "full-text indexes", "check canned queries", "analyze",
@@ -567,7 +568,7 @@ def bench_queries(args, wd: Workdir) -> dict:
     Datasette would), to tell the database's share from Datasette's (JSON, HTML)."""
     import yaml
 
-    from pipeline.site import make_datasette, register_functions, site_config
+    from pipeline.publish.site import make_datasette, register_functions, site_config
 
     home = wd.corpus(args.docs)
     db, metadata_path = home / "site" / "budgets.db", home / "site" / "metadata.json"

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.build import build
-from pipeline.site import build_site
+from pipeline.publish.build import build
+from pipeline.publish.site import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,28 +1,15 @@
-"""Command line: a thin layer over build.py and extract.py."""
+"""Command line: parses arguments, calls the library API (api.py) and prints its results."""
 from __future__ import annotations
 
-import csv
-import re
 import sys
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
-from .add import add_document
-from .build import build as build_package, extract_files, extract_source
-from .checks import GAP_RULE, gap_subject, report as check_report, run_checks, \
-    unacknowledged_failures
-from .errors import PipelineError
-from .limits import MAX_SECONDS
-from .extract import Extraction
-from .diff import diff_markdown, diff_packages
-from .package import cell, table_rows, write_schemas
-from .release import build_release
-from .review import acknowledgement_yaml, changed_files, review as review_contribution
-from .registry import BY_NAME
-from .sources import discover, load_source, parse_meta
-
+from pipeline import api
+from pipeline.errors import PipelineError
+from pipeline.limits import MAX_SECONDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +51,7 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | No
     """
     if not sources_dir.is_dir():
         raise click.UsageError(f"{sources_dir} is not a folder of sources")
-    result = build_package(sources_dir, out_dir, schemas_dir, progress=not quiet,
+    result = api.build(sources_dir, out_dir, schemas_dir, progress=not quiet,
                            workers=workers, timeout=timeout,
                            cache_dir=None if no_cache else cache_dir, scheduler=scheduler,
                            allow_removal=allow_removal)
@@ -91,64 +78,6 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | No
     sys.exit(0 if result.ok else 1)
 
 
-def _slug(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug or "document"
-
-
-def report_text(path: Path | list[Path], extraction: Extraction) -> str:
-    """A short human report of what was recognized in one document (one file, or the files
-    of one disclosure)."""
-    paths = [path] if isinstance(path, Path) else list(path)
-    lines = [f"# Extraction report: {' + '.join(p.name for p in paths)}", ""]
-    if len(paths) > 1:  # pages are numbered within each file
-        pages = {}
-        for page in extraction.document.pages if extraction.document else []:
-            pages[page.file] = pages.get(page.file, 0) + 1
-        lines += ["Files, read as one document:", ""]
-        lines += [f"- {p.name}" + (f" ({pages[p.name]} pages)" if p.name in pages else "")
-                  for p in paths]
-        lines += [""]
-    gaps = [t for t in extraction.tables if not t.read]
-    lines += [
-             f"{len(extraction.tables)} standard tables recognized"
-             + (f" ({len(gaps)} not read)" if gaps else "") + ":", "",
-             "| table | printed title | page | unit | rows | notes |",
-             "|---|---|---|---|---|---|"]
-    for t in extraction.tables:
-        page = t.page if t.page is not None else "-"
-        unit = f"{t.unit or '?'}" + (" (assumed)" if t.unit_source == "assumed" else "")
-        rows = "not read" if not t.read else \
-            f"{t.rows}" + (" (empty table)" if t.empty else "")
-        note = (t.notes[-1][:40] + "…") if t.notes else ""
-        lines.append(f"| {t.kind} | {t.title} | {page} | {unit} | {rows} | {note} |")
-    if gaps:
-        lines += ["", "Tables not read (none of their rows is published; the other tables "
-                      "are). Fix the reading, or acknowledge the gap in source.yml:", ""]
-        lines += [f"- {gap_subject(t)}: {t.reason}" for t in gaps]
-        lines += ["", "```yaml", acknowledgement_yaml(
-            [(gap_subject(t), t.reason or "") for t in gaps]), "```"]
-    lines += ["", "Rows per published table:", ""]
-    lines += [f"- {name}: {len(rows)}" for name, rows in sorted(extraction.rows.items())]
-    if extraction.unplaced:
-        lines += ["", "Tables not recognized (please check, or add their titles to "
-                      "pipeline/templates.yml):", ""]
-        lines += [f"- {u}" for u in extraction.unplaced]
-    if extraction.warnings:
-        lines += ["", "Needs attention:", ""] + [f"- {w}" for w in extraction.warnings]
-    return "\n".join(lines) + "\n"
-
-
-def _write_csv(path: Path, name: str, rows: list[dict]) -> None:
-    """One published table's rows as the package writes them (header from the registry,
-    values formatted by `package.cell`)."""
-    names = BY_NAME[name].field_names()
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(names)
-        writer.writerows([cell(r.get(n)) for n in names] for r in rows)
-
-
 @cli.command()
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -165,21 +94,12 @@ def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
     narrative 情况说明 and the tables, in reading order): they are read as one document.
     For contributors to preview what the pipeline reads before opening a pull request.
     """
-    meta = parse_meta(metadata) if metadata else None
-    file = files[0]
     if len(set(files)) < len(files):
         raise click.UsageError("a file is given twice")
-    doc_id = metadata.parent.name if metadata else _slug(file.stem)
     try:
-        extraction = extract_files(list(files), doc_id, meta)
+        _, report = api.extract(list(files), out_dir, metadata)
     except PipelineError as exc:
         raise click.ClickException(str(exc))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tables = dict(extraction.rows, document_tables=table_rows(doc_id, extraction))
-    for name, rows in sorted(tables.items()):
-        _write_csv(out_dir / f"{name}.csv", name, rows)
-    report = report_text(list(files), extraction)
-    (out_dir / "report.md").write_text(report, encoding="utf-8")
     click.echo(report)
 
 
@@ -187,51 +107,27 @@ def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
 @click.argument("documents", nargs=-1)
 @click.option("--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("sources"), show_default=True, help="Folder of document folders.")
+@click.option("--workers", type=click.IntRange(1), help="Worker processes (default: all cores).")
+@click.option("--timeout", type=click.FloatRange(1), default=MAX_SECONDS, show_default=True,
+              help="Seconds allowed to read one document before it is stopped and reported.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def check(documents: tuple[str, ...], sources_dir: Path, quiet: bool):
+def check(documents: tuple[str, ...], sources_dir: Path, workers: int | None, timeout: float,
+          quiet: bool):
     """Run the accounting checks on DOCUMENTS (ids; default: every source) and report,
     with the tables that could not be read (gaps) and why.
 
     Exits with status 1 if a check fails that source.yml does not acknowledge, or a table
     is not read and source.yml does not acknowledge the gap (rule tables_read).
     """
-    folders = [sources_dir / d for d in documents] if documents else discover(sources_dir)
-    failed = False
-    for folder in tqdm(folders, desc="checking", unit="doc",
-                       disable=quiet or len(folders) < 2 or not sys.stderr.isatty()):
-        try:
-            source = load_source(folder)
-            extraction = extract_source(source)
-            rows = run_checks(source.id, extraction, source.meta.acknowledged)
-        except PipelineError as exc:
-            tqdm.write(f"FAILED  {folder.name}: {exc}", file=sys.stderr)
-            failed = True
-            continue
-        except Exception as exc:  # a bug in the pipeline, as the build reports it
-            tqdm.write(f"FAILED  {folder.name}: internal error {exc!r}; please report it",
-                       file=sys.stderr)
-            failed = True
-            continue
-        tqdm.write(check_report(source.id, rows) + gap_lines(extraction, rows))
-        failed = failed or bool(unacknowledged_failures(rows))
-    sys.exit(1 if failed else 0)
-
-
-def gap_lines(extraction: Extraction, rows: list[dict]) -> str:
-    """The tables not read, with their reason, under a document's check report; for those
-    nobody acknowledged, the lines to paste into source.yml."""
-    acked = {r["subject"] for r in rows if r["rule"] == GAP_RULE and r["acknowledged"]}
-    gaps = [t for t in extraction.tables if not t.read]
-    if not gaps:
-        return ""
-    lines = [f"  TABLE NOT READ{' (acknowledged)' if gap_subject(t) in acked else ''}: "
-             f"{gap_subject(t)}: {t.reason}" for t in gaps]
-    open_ = [(gap_subject(t), t.reason or "") for t in gaps if gap_subject(t) not in acked]
-    if open_:
-        lines += ["  to acknowledge (none of its rows is published; the rest is), add to "
-                  "source.yml:"]
-        lines += ["    " + line for line in acknowledgement_yaml(open_).splitlines()]
-    return "\n" + "\n".join(lines)
+    folders = [sources_dir / d for d in documents] if documents else api.discover(sources_dir)
+    passed = True
+    for outcome in tqdm(api.check(folders, workers, timeout), total=len(folders),
+                        desc="checking", unit="doc",
+                        disable=quiet or len(folders) < 2 or not sys.stderr.isatty()):
+        text, ok = api.check_text(outcome)
+        tqdm.write(text, file=sys.stdout if outcome.source else sys.stderr)
+        passed = passed and ok
+    sys.exit(0 if passed else 1)
 
 
 @cli.command()
@@ -260,22 +156,20 @@ def corpus(paths: tuple[Path, ...], sources_dir: Path | None, as_json: bool, mar
     does not list; both are named), otherwise from the tables recognized plus the unplaced
     titled grids; the output says which ("contents" or "titles").
     """
-    from .corpus import documents_in, json_report, markdown_report, measure_corpus, text_report
-
     if as_json and markdown:
         raise click.UsageError("give --json or --markdown, not both")
     if not paths and sources_dir is None:
         sources_dir = Path("sources")
         if not sources_dir.is_dir():
             raise click.UsageError("no sources/ here: give PATHS or --sources DIR")
-    jobs = documents_in(paths, sources_dir)
+    jobs = api.documents_in(paths, sources_dir)
     if not jobs:
         raise click.UsageError("no documents found in the paths given")
     show = not quiet and len(jobs) > 1 and sys.stderr.isatty()
-    figures = measure_corpus(
+    figures = api.measure_corpus(
         jobs, workers, timeout,
         progress=lambda it: tqdm(it, total=len(jobs), desc="reading", unit="doc", disable=not show))
-    report = json_report if as_json else markdown_report if markdown else text_report
+    report = api.json_report if as_json else api.markdown_report if markdown else api.text_report
     click.echo(report(figures), nl=False)
 
 
@@ -292,10 +186,10 @@ def add(file: Path, document_id: str | None, sources_dir: Path):
     must fill in with TODO, runs the extraction and prints what was recognized.
     """
     try:
-        folder, extraction = add_document(file, sources_dir, document_id)
+        folder, extraction = api.add_document(file, sources_dir, document_id)
     except PipelineError as exc:
         raise click.ClickException(str(exc))
-    click.echo(report_text(file, extraction))
+    click.echo(api.extraction_report(file, extraction))
     click.echo(f"Created {folder}/. Next: fill in the TODO fields of {folder / 'source.yml'}, "
                f"then run: python -m pipeline check {folder.name}")
 
@@ -313,11 +207,11 @@ def diff(old: Path, new: Path, next_version: bool):
     part bumped for a schema change that breaks users (a table or field removed or renamed,
     a type or primary key changed), the minor part for documents, tables or fields added,
     the patch part for any other change; or NEW's own version if that is higher."""
-    d = diff_packages(old, new)
+    d = api.diff_packages(old, new)
     if next_version:
         click.echo(d.next_version() or "")
     else:
-        click.echo(diff_markdown(d))
+        click.echo(api.diff_markdown(d))
 
 
 @cli.command()
@@ -333,7 +227,7 @@ def release(package: Path, out_dir: Path, database: Path | None, previous: Path 
     """Assemble the files to upload as a release: datapackage.zip (CSVs, datapackage.json),
     parquet.zip (every table), the SQLite database, RELEASE_NOTES.md (the diff against
     PREVIOUS) and SHA256SUMS of them all. Byte-identical when rebuilt from the same package."""
-    out = build_release(package, out_dir, database, previous)
+    out = api.build_release(package, out_dir, database, previous)
     click.echo(f"release files in {out}")
 
 
@@ -350,7 +244,7 @@ def review(base: str, report_file: Path | None, root: Path):
     """Review a contribution the way the pull-request workflow does: only sources/ may
     change; the changed documents are built, validated, checked and diffed."""
     root = root.resolve()
-    result = review_contribution(root, changed_files(base, root), Path("datapackage").resolve())
+    result = api.review(root, api.changed_files(base, root), Path("datapackage").resolve())
     click.echo(result.report)
     if report_file:
         report_file.write_text(result.report, encoding="utf-8")
@@ -362,8 +256,8 @@ def review(base: str, report_file: Path | None, root: Path):
               default=Path("schemas"), show_default=True)
 def schemas(out_dir: Path):
     """Write the Frictionless Table Schemas of every published table from the registry."""
-    write_schemas(out_dir)
-    click.echo(f"wrote {len(BY_NAME)} schemas to {out_dir}")
+    names = api.write_schemas(out_dir)
+    click.echo(f"wrote {len(names)} schemas to {out_dir}")
 
 
 def main():
@@ -371,14 +265,12 @@ def main():
 
 
 # --------------------------------------------------------------------------------------
-# The Datasette site (pipeline/site.py, site/README.md)
+# The Datasette site (pipeline/publish/site/, site/README.md)
 
 def _site_build(package_dir: Path, out_dir: Path, repository: str | None):
-    from .site import SiteError, build_site
-
     try:
-        result = build_site(package_dir, out_dir, repository)
-    except SiteError as exc:
+        result = api.build_site(package_dir, out_dir, repository)
+    except api.SiteError as exc:
         raise click.ClickException(str(exc))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -415,9 +307,7 @@ def site_command(package_dir: Path, out_dir: Path, repository: str | None):
 
 
 def _site_files(package_dir: Path, out_dir: Path, rebuild: bool, repository: str | None):
-    from .site import site_config
-
-    db = out_dir / f"{site_config()['database']}.db"
+    db = out_dir / f"{api.site_config()['database']}.db"
     metadata = out_dir / "metadata.json"
     if rebuild or not (db.is_file() and metadata.is_file()):
         if not rebuild:
@@ -439,10 +329,8 @@ def serve(package_dir: Path, out_dir: Path, host: str, port: int, open_browser: 
     SQL time limit of site/site.yml). Builds the site first if it is missing."""
     from datasette.cli import cli as datasette
 
-    from .site import serve_args
-
     db, metadata = _site_files(package_dir, out_dir, rebuild, None)
-    args = serve_args(db, metadata, package_dir.resolve(), host, port)
+    args = api.serve_args(db, metadata, package_dir.resolve(), host, port)
     if open_browser:
         args.append("--open")
     datasette.main(args=args, prog_name="datasette")
@@ -468,13 +356,11 @@ def publish(target: str, extra: tuple[str, ...], package_dir: Path, out_dir: Pat
     """
     import shlex
 
-    from .site import publish_args
-
     if dry_run:
         db, metadata = _site_files(package_dir, out_dir, False, repository)
     else:
         db, metadata = _site_files(package_dir, out_dir, True, repository)
-    args = publish_args(target, db, metadata, package_dir.resolve(), extra)
+    args = api.publish_args(target, db, metadata, package_dir.resolve(), extra)
     click.echo("datasette " + " ".join(shlex.quote(a) for a in args))
     if dry_run:
         return

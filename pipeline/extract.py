@@ -11,24 +11,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
 
-from . import performance
-from .errors import ReadError, RecognitionError
-from .limits import check_size
-from .model import Document, page_ranges
-from .normalize import (Context, is_empty, normalize_form_row, normalize_lines, normalize_summary,
+from pipeline.normalize import performance_targets
+from pipeline.errors import ReadError, RecognitionError
+from pipeline.limits import check_size
+from pipeline.model import Document, page_ranges
+from pipeline.normalize.layouts import (Context, is_empty, normalize_form_row, normalize_lines, normalize_summary,
                         printed_decimals)
-from .recognize import Recognition, Table, recognize
-from .registry import BY_NAME
-from .sources import SourceMeta
-from .transcript import read_transcript
-from .values import UNIT_FACTORS, label
+from pipeline.recognize.tables import Recognition, Table, recognize
+from pipeline.metadata.registry import BY_NAME
+from pipeline.sources import SourceMeta
+from pipeline.read.transcript import read_transcript
+from pipeline.values import UNIT_FACTORS, label
 
 LAYOUTS = {
     "lines": normalize_lines,
     "summary": normalize_summary,
     "form_row": normalize_form_row,
-    "department_performance": performance.normalize_department,
-    "project_performance": performance.normalize_projects,
+    "department_performance": performance_targets.normalize_department,
+    "project_performance": performance_targets.normalize_projects,
 }
 
 
@@ -115,7 +115,7 @@ def _read_file(path: Path) -> Document:
     except OSError as exc:
         raise ReadError(path, f"cannot read file: {exc.strerror}") from None
     if head.lstrip().startswith(b"%PDF") or path.suffix.lower() == ".pdf":
-        from .pdf_reader import read_pdf
+        from pipeline.read.pdf import read_pdf
         return read_pdf(path)
     return read_transcript(path)
 

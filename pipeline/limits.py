@@ -1,7 +1,7 @@
 """Limits on one document, so a hostile or broken contribution cannot exhaust a build."""
 from pathlib import Path
 
-from .errors import ReadError
+from pipeline.errors import ReadError
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # departmental budget PDFs are rarely over 10 MB
 MAX_PAGES = 400  # the longest consolidated disclosures run to a few hundred pages

@@ -17,8 +17,8 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import SourceError
-from .limits import check_size
+from pipeline.errors import SourceError
+from pipeline.limits import check_size
 
 SOURCE_FILE = "source.yml"
 MAX_SOURCE_YML_BYTES = 64 * 1024

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.build import build
+from pipeline.publish.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources"

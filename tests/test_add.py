@@ -7,10 +7,11 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import SOURCES
-from pipeline.add import (CHECK, DIVISIONS_CSV, add_document, division_name, divisions,
-                          find_division, read_cover)
+from pipeline.contribute.add import (CHECK, add_document, division_name, divisions, find_division,
+                                     read_cover)
 from pipeline.cli import cli
 from pipeline.errors import SourceError
+from pipeline.metadata.divisions import DIVISIONS_CSV
 from pipeline.sources import load_source, sha256_of
 
 XINXIANG = SOURCES / "xinxiang-city-zwfw-2024-budget" / "transcript.txt"
@@ -31,7 +32,7 @@ def test_the_divisions_table_holds_every_level_with_its_parents():
             assert table[r["parent_code"]].level in ({"province"} if r["level"] == "city"
                                                      else {"province", "city"})
     assert levels["province"] == 34 and levels["city"] > 300 and levels["county"] > 2800
-    assert table["350102"].name == "鼓楼区" and table["350102"].parent == "350100"
+    assert table["350102"].name == "鼓楼区" and table["350102"].parent_code == "350100"
     assert division_name("350102") == "福建省福州市鼓楼区"
     assert division_name("110000") == "北京市" and division_name("310107") == "上海市普陀区"
     assert division_name("410700") == "河南省新乡市" and division_name("419001") == "河南省济源市"
@@ -213,7 +214,7 @@ def test_add_refuses_an_id_taken_by_another_document(tmp_path):
 def test_a_department_named_differently_over_the_tables_is_a_guess():
     from pathlib import Path
 
-    from pipeline.add import guess_metadata
+    from pipeline.contribute.add import guess_metadata
     from pipeline.extract import Extraction
     from pipeline.model import Document, Page, TextBlock
     document = Document(Path("tables.pdf"), "pdf", [Page(1, [

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import GOOD, SOURCES, add_pdf, read_table
-from pipeline.build import build
+from pipeline.publish.build import build
 from test_build import _bad_pdfs, edit_meta
 
 BAD = "zz-bad"  # sorts after GOOD: a copy of GOOD is the second of the same file

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from conftest import GOOD, ROOT, SEEDS, add_pdf, copy_seed, read_table
-from pipeline.build import build
+from pipeline.publish.build import build
 from pipeline.errors import SourceError
-from pipeline.registry import TABLES
+from pipeline.metadata.registry import TABLES
 from pipeline.sources import load_source
 
 
@@ -45,7 +45,7 @@ def test_build_twice_gives_byte_identical_output(tmp_path, core_sources, core_pa
 
 
 def test_committed_schemas_match_the_registry(tmp_path):
-    from pipeline.package import write_schemas
+    from pipeline.publish.package import write_schemas
     write_schemas(tmp_path)
     for table in TABLES:
         assert (ROOT / "schemas" / f"{table.name}.json").read_text(encoding="utf-8") == \
@@ -124,7 +124,7 @@ def test_failed_validation_keeps_the_old_package(sources, tmp_path, monkeypatch)
     out = tmp_path / "out"
     assert build(sources, out, progress=False).ok
     before = (out / "datapackage.json").read_bytes()
-    monkeypatch.setattr("pipeline.build.validate_package", lambda path, **options: ["broken"])
+    monkeypatch.setattr("pipeline.publish.build.validate_package", lambda path, **options: ["broken"])
     result = build(sources, out, progress=False)
     assert result.validation_errors == ["broken"] and result.package is None
     assert (out / "datapackage.json").read_bytes() == before
@@ -184,7 +184,7 @@ def test_size_is_checked_before_the_file_is_hashed(sources, tmp_path, monkeypatc
 
 def test_a_hung_parse_is_stopped_and_the_batch_goes_on(sources, tmp_path, monkeypatch):
     import time
-    from pipeline import build as build_module
+    from pipeline.publish import build as build_module
     slow = copy_seed("xuchang-city-zwfw-2024-budget", sources)
     real = build_module.extract_source
 
@@ -230,7 +230,7 @@ def test_output_is_the_same_for_any_number_of_workers(tmp_path, core_sources):
 
 def test_incremental_build_re_extracts_only_what_changed(sources, tmp_path, monkeypatch):
     import os
-    from pipeline.cache import Cache
+    from pipeline.publish.cache import Cache
     copy_seed("xuchang-city-zwfw-2024-budget", sources)
     cache, out = tmp_path / "cache", tmp_path / "out"
     extracted = []  # documents whose outcome had to be computed (and was then cached)
@@ -247,7 +247,7 @@ def test_incremental_build_re_extracts_only_what_changed(sources, tmp_path, monk
     third = build(sources, out, progress=False, cache_dir=cache)
     assert third.ok and extracted == [GOOD]
     extracted.clear()
-    monkeypatch.setattr("pipeline.cache.code_fingerprint", lambda: "a new pipeline version")
+    monkeypatch.setattr("pipeline.publish.cache.code_fingerprint", lambda: "a new pipeline version")
     assert build(sources, out, progress=False, cache_dir=cache).ok
     assert sorted(extracted) == [GOOD, "xuchang-city-zwfw-2024-budget"]
 
@@ -269,8 +269,8 @@ def test_dask_local_cluster_with_two_workers_gives_the_same_package(tmp_path, co
 def test_two_rows_with_one_primary_key_fail_validation(tmp_path):
     """The writer checks keys document by document (frictionless then validates without
     holding every key in memory): a duplicated row is still caught, named by its key."""
-    from pipeline.build import extract_source
-    from pipeline.package import PackageWriter, validate_package
+    from pipeline.publish.build import extract_source
+    from pipeline.publish.package import PackageWriter, validate_package
     source = load_source(ROOT / "sources" / GOOD)
     extraction = extract_source(source)
     projects = extraction.rows["projects"]
@@ -378,8 +378,8 @@ def test_a_publish_stopped_between_its_renames_is_recovered_by_the_next_build(
 
 def test_a_version_bump_rewrites_the_package_without_re_extracting(sources, tmp_path,
                                                                    monkeypatch):
-    from pipeline.cache import Cache
-    from pipeline.package import PACKAGE_META
+    from pipeline.publish.cache import Cache
+    from pipeline.publish.package import PACKAGE_META
     cache, out = tmp_path / "cache", tmp_path / "out"
     assert build(sources, out, progress=False, cache_dir=cache).ok
     extracted = []
@@ -390,7 +390,7 @@ def test_a_version_bump_rewrites_the_package_without_re_extracting(sources, tmp_
     bumped.write_text(re.sub(r"^version: .*$", "version: 9.9.9",
                              PACKAGE_META.read_text(encoding="utf-8"), flags=re.M),
                       encoding="utf-8")
-    for module in ("pipeline.package", "pipeline.build"):
+    for module in ("pipeline.publish.package", "pipeline.publish.build"):
         monkeypatch.setattr(f"{module}.PACKAGE_META", bumped)
     assert build(sources, out, progress=False, cache_dir=cache).ok
     assert extracted == []
@@ -398,7 +398,7 @@ def test_a_version_bump_rewrites_the_package_without_re_extracting(sources, tmp_
 
 
 def test_the_code_fingerprint_ignores_only_the_package_metadata(tmp_path, monkeypatch):
-    from pipeline import cache
+    from pipeline.publish import cache
     code = tmp_path / "pipeline"
     shutil.copytree(cache.CODE, code, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(cache, "CODE", code)
@@ -408,9 +408,9 @@ def test_the_code_fingerprint_ignores_only_the_package_metadata(tmp_path, monkey
         return cache.code_fingerprint()
 
     before = fingerprint()
-    (code / "package.yml").write_text("version: 9.9.9\n", encoding="utf-8")
+    (code / "publish" / "package.yml").write_text("version: 9.9.9\n", encoding="utf-8")
     assert fingerprint() == before
-    with open(code / "templates.yml", "a", encoding="utf-8") as f:
+    with open(code / "families" / "budget.yml", "a", encoding="utf-8") as f:
         f.write("\n# a new title variant\n")
     assert fingerprint() != before
     cache.code_fingerprint.cache_clear()
@@ -581,7 +581,7 @@ def test_no_table_continues_from_one_file_into_the_next(tmp_path):
     """A grid at the top of the second file, with no title before it, is not the rest of the
     first file's last table (as it would be after a page break)."""
     from pipeline.extract import read_document
-    from pipeline.recognize import recognize
+    from pipeline.recognize.tables import recognize
     text = (SEEDS[GOOD]).read_text(encoding="utf-8")
     (tmp_path / "a.txt").write_text(text, encoding="utf-8")
     (tmp_path / "b.txt").write_text("附表\n\n甲\t乙\n1\t2\n", encoding="utf-8")
@@ -622,7 +622,7 @@ def test_a_changed_second_file_is_seen_by_the_cached_build(tmp_path):
 def test_the_review_finds_a_published_file_inside_a_disclosure_of_several(tmp_path):
     """A reviewed document whose file is one of a published disclosure's files (or the
     other way round) is the same file twice."""
-    from pipeline.review import _published_twice
+    from pipeline.contribute.review import _published_twice
     a, b, c = "a" * 64, "b" * 64, "c" * 64
     for name, rows in (("published", [("two-files", f"{a}; {b}"), ("other", c)]),
                        ("reviewed", [("new-one", b), ("new-two", f"{c}; {'d' * 64}"),

@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, SOURCES, copy_seed
-from pipeline.add import add_document
-from pipeline.build import build
+from pipeline.contribute.add import add_document
+from pipeline.publish.build import build
 from pipeline.cli import cli
-from pipeline.diff import diff_markdown, diff_packages
+from pipeline.publish.diff import diff_markdown, diff_packages
 from pipeline.errors import SourceError
-from pipeline.release import build_release
-from pipeline.review import changed_files, review
+from pipeline.publish.release import build_release
+from pipeline.contribute.review import changed_files, review
 from pipeline.sources import load_source
 
 XINXIANG = "xinxiang-city-zwfw-2024-budget"
@@ -182,7 +182,7 @@ def test_next_version_is_none_without_a_change_or_the_maintainers_if_higher(tmp_
 def _release_twice(tmp_path: Path, package: Path, previous: Path) -> tuple[Path, Path]:
     """The release built twice, each time from its own copy of the package (files with
     different times) and its own site database, into different folders."""
-    from pipeline.site import build_site
+    from pipeline.publish.site import build_site
 
     releases = []
     for n, when in ((1, 1_000_000_000), (2, 1_700_000_000)):
@@ -470,22 +470,22 @@ def test_the_build_publishes_what_was_read_of_a_document_with_a_gap(repo, tmp_pa
 def test_review_sees_a_change_outside_sources_before_and_after_it_is_committed(repo):
     """A vocabulary edit left uncommitted is refused as it would be once committed: the
     local review and the pull request's agree."""
-    vocabulary = repo / "pipeline" / "templates.yml"
-    vocabulary.parent.mkdir()
+    vocabulary = repo / "pipeline" / "families" / "budget.yml"
+    vocabulary.parent.mkdir(parents=True)
     vocabulary.write_text("titles: []\n", encoding="utf-8")
     _git(repo, "add", "pipeline")
     _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "vocabulary")
     vocabulary.write_text("titles: [公务宴请费]\n", encoding="utf-8")
     (repo / "review-report.md").write_text("an earlier report\n")  # untracked: not the contribution's
-    assert changed_files("HEAD", repo) == ["pipeline/templates.yml"]
+    assert changed_files("HEAD", repo) == ["pipeline/families/budget.yml"]
     seed = repo / "sources" / XINXIANG / "source.yml"
     seed.write_text(seed.read_text(encoding="utf-8") + "notes: 已核对\n", encoding="utf-8")
     files = changed_files("HEAD", repo)
-    assert files == ["pipeline/templates.yml", f"sources/{XINXIANG}/source.yml"]
+    assert files == ["pipeline/families/budget.yml", f"sources/{XINXIANG}/source.yml"]
     uncommitted = review(repo, files, repo / "datapackage")
     _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "both")
     assert changed_files("HEAD~1", repo) == files
     committed = review(repo, changed_files("HEAD~1", repo), repo / "datapackage")
     for result in (uncommitted, committed):
-        assert not result.ok and "`pipeline/templates.yml`" in result.report
+        assert not result.ok and "`pipeline/families/budget.yml`" in result.report
         assert "is a separate pull request" in result.report

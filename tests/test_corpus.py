@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from conftest import SOURCES, copy_seed
 from pipeline.cli import cli
-from pipeline.corpus import contents_titles, documents_in, measure_corpus
+from pipeline.contribute.corpus import contents_titles, documents_in, measure_corpus
 from pipeline.extract import read_document
 
 XINXIANG = "xinxiang-city-zwfw-2024-budget"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SOURCES
-from pipeline.corpus import body_prints, contents_titles, match_contents, measure, printed
+from pipeline.contribute.corpus import body_prints, contents_titles, match_contents, measure, printed
 from pipeline.model import Document, Grid, Page, TextBlock
 
 CONTENTS = "目 录\n一、2022年部门收支预算表\n二、2022年部门收入预算表\n三、项目支出绩效目标表"

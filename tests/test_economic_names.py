@@ -1,5 +1,5 @@
 """Economic classes printed by name only (Shenzhen's 基本支出总表) are coded through the
-national classification (pipeline/reference/economic_classes.csv), or their table fails."""
+national classification (pipeline/metadata/reference/economic_classes.csv), or their table fails."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.normalize import _economic_codes, economic_class_reference
+from pipeline.normalize.layouts import _economic_codes, economic_class_reference
 from pipeline.values import label, looks_like_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def test_the_reference_agrees_with_codes_the_corpus_prints():
     if not printed.exists():
         pytest.skip("no built package")
     ref = {r["code"]: label(r["name"]) for r in
-           csv.DictReader(open(ROOT / "pipeline/reference/economic_classes.csv", encoding="utf-8"))}
+           csv.DictReader(open(ROOT / "pipeline/metadata/reference/economic_classes.csv", encoding="utf-8"))}
     same = [r for r in csv.DictReader(open(printed, encoding="utf-8"))
             if r["economic_code"] in ref and r["name"]]
     differ = [(r["economic_code"], r["name"]) for r in same  # 资本金注入(基本建设) is 资本金注入

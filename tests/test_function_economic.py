@@ -4,9 +4,9 @@ budget unit without naming the unit (Beijing's 预算05表), its lines numbered 
 from decimal import Decimal
 
 from conftest import SOURCES
-from pipeline import templates
-from pipeline.build import extract_source
-from pipeline.checks import run_checks
+from pipeline import families
+from pipeline.publish.build import extract_source
+from pipeline.check.engine import run_checks
 from pipeline.sources import load_source
 
 FUZHONGXIN = "bj-city-fuzhongxin-2026-budget"
@@ -26,7 +26,7 @@ def _read(document_id: str):
 
 
 def test_the_header_decides_between_kinds_sharing_a_title():
-    tpl = templates.load()
+    tpl = families.load()
     assert tpl.kind_for_title("预算03表 支出总表", BEIJING_03).id == \
         "expenditure_by_function_and_economic"
     assert tpl.kind_for_title("预算03表 支出总表", NATIONAL_03).id == "expenditure"

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from conftest import SOURCES
-from pipeline import templates
-from pipeline.build import extract_source
-from pipeline.checks import run_checks
+from pipeline import families
+from pipeline.publish.build import extract_source
+from pipeline.check.engine import run_checks
 from pipeline.sources import load_source
 
 SHENJIJU = "sd-yantai-shenjiju-2026-budget"
@@ -31,21 +31,21 @@ FUNCTION_HEADER = ("科目编码|财政拨款|财政专户管理资金|单位资
     (["合计"], "total"),
 ])
 def test_fund_columns_read_from_their_words(path, field):
-    vocabulary = templates.load().vocabulary
-    kind = next(k for k in templates.load().kinds if k.id == "procurement_by_function")
+    vocabulary = families.load().vocabulary
+    kind = next(k for k in families.load().kinds if k.id == "procurement_by_function")
     assert vocabulary.field_for("procurement_by_function", vocabulary.read_path(path),
                                 kind.fixes) == field
 
 
 def test_non_appropriation_is_not_appropriation():
-    vocabulary = templates.load().vocabulary
+    vocabulary = families.load().vocabulary
     assert vocabulary.read_path(["使用非财政拨款结余"]) == {"period": "balance",
                                                     "fund": "non_appropriation"}
     assert vocabulary.read_path(["财政拨款"]) == {"fund": "appropriation"}
 
 
 def test_procurement_title_is_told_apart_by_its_header():
-    tpl = templates.load()
+    tpl = families.load()
     assert tpl.kind_for_title("政府采购预算表", FUNCTION_HEADER).id == "procurement_by_function"
     by_item = "品目大类|专项名称|经济科目|采购品目名称|采购组织形式|金额"
     assert tpl.kind_for_title("政府采购预算表", by_item).id == "government_procurement"
@@ -55,7 +55,7 @@ def test_procurement_title_is_told_apart_by_its_header():
 
 
 def test_basic_expenditure_title():
-    tpl = templates.load()
+    tpl = families.load()
     kind = tpl.kind_for_title("基本支出预算情况表")
     assert (kind.resource, kind.attrs) == ("expenditure_by_economic", {"scope": "basic"})
     assert tpl.kind_for_title("一般公共预算基本支出情况表").id == "basic_by_economic"

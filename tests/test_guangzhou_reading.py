@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import templates
+from pipeline import families
 from pipeline.model import Grid
-from pipeline.normalize import Context, TableError, _find_unit_lines
-from pipeline.pdf_reader import read_pdf
-from pipeline.recognize import Table, _runs_on, header_text
+from pipeline.normalize.layouts import Context, TableError, _find_unit_lines
+from pipeline.read.pdf import read_pdf
+from pipeline.recognize.tables import Table, _runs_on, header_text
 from pipeline.values import is_page_number
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
@@ -20,7 +20,7 @@ CENT = Decimal(100)  # 0.01 万元 in yuan
 
 
 def _kind(kind_id: str):
-    return next(k for k in templates.load().kinds if k.id == kind_id)
+    return next(k for k in families.load().kinds if k.id == kind_id)
 
 
 def _table(kind_id: str = "projects", page: int | None = 3, rows=(["合计", "1"],)) -> Table:
@@ -103,7 +103,7 @@ PROJECT_HEADER = [row[:8] + [t] for row, t in zip(BASIC_HEADER, ("绩效目标",
 
 
 def test_economic_classes_per_unit_are_not_taken_for_projects():
-    tpl = templates.load()
+    tpl = families.load()
     basic, projects = (header_text(Grid.from_rows(h + [["合计"] + ["1.00"] * (len(h[0]) - 1)]))
                        for h in (BASIC_HEADER, PROJECT_HEADER))
     assert not _kind("projects").fits_header(basic)

@@ -1,4 +1,4 @@
-"""pipeline.pdf_reader on the two real PDFs, on small PDFs drawn here, and on broken files."""
+"""pipeline.read.pdf on the two real PDFs, on small PDFs drawn here, and on broken files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +8,9 @@ from PIL import Image
 
 from pipeline.errors import ReadError
 from pipeline.model import Cell, Grid, TextBlock
-from pipeline import pdf_reader
-from pipeline.pdf_reader import read_pdf
-from pipeline.recognize import count_header_rows, header_paths, recognize
+from pipeline.read import pdf as pdf_reader
+from pipeline.read.pdf import read_pdf
+from pipeline.recognize.tables import count_header_rows, header_paths, recognize
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
 SH_PDF = SOURCES / "sh-putuo-sifaju-2026-budget" / "document.pdf"

@@ -18,8 +18,8 @@ import pdfgen
 from conftest import SOURCES
 from pipeline.extract import Extraction, extract_document
 from pipeline.model import Grid, TextBlock
-from pipeline.package import table_rows
-from pipeline.pdf_reader import read_pdf
+from pipeline.publish.package import table_rows
+from pipeline.read.pdf import read_pdf
 from pipeline.sources import load_source
 
 GENERATED = Path(__file__).parent / "fixtures" / "generated"

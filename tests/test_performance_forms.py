@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import templates
+from pipeline import families
 from pipeline.model import Cell, Grid
-from pipeline.normalize import Context, TableError
-from pipeline.performance import normalize_projects
-from pipeline.recognize import Table
+from pipeline.normalize.layouts import Context, TableError
+from pipeline.normalize.performance_targets import normalize_projects
+from pipeline.recognize.tables import Table
 
 FORM = [
     ["项目名称", "警务辅助人员经费", "", "", ""],
@@ -28,7 +28,7 @@ FORM = [
 def _table(rows: list[list[str]], title: str) -> Table:
     cells = [Cell(r, c, text) for r, row in enumerate(rows) for c, text in enumerate(row) if text]
     grid = Grid(cells, len(rows), len(rows[0]), page=25, row_pages=[25] * len(rows))
-    kind = next(k for k in templates.load().kinds if k.id == "project_performance")
+    kind = next(k for k in families.load().kinds if k.id == "project_performance")
     return Table(kind, title, grid, 25, None)
 
 
@@ -121,7 +121,7 @@ def test_forms_are_checked_against_the_project_line_of_their_name_and_amount():
     each form takes the line of its own amount; a form whose name is not there fails."""
     from decimal import Decimal
 
-    from pipeline.checks import RULES, Doc
+    from pipeline.check.engine import RULES, Doc
     from pipeline.extract import Extraction, TableReport
 
     def project(name, wan):

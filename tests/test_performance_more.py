@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import extract, templates
+from pipeline import extract
+
+from pipeline import families
 from pipeline.extract import extract_document, read_document
-from pipeline.performance import split_levels
-from pipeline.recognize import recognize
+from pipeline.normalize.performance_targets import split_levels
+from pipeline.recognize.tables import recognize
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
 
@@ -43,7 +45,7 @@ def _report(ex, kind: str, page: int | None = None):
     ("产出指标经济效益指标X", None),  # an 二级 of another 一级
 ])
 def test_split_levels(text, expected):
-    names = templates.load().raw["performance"]["level_names"]
+    names = families.load().raw["performance"]["level_names"]
     assert split_levels(text, names) == expected
 
 

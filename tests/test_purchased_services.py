@@ -3,12 +3,12 @@ guiding catalogue (指导性目录 一级 > 二级 > 三级), published as gover
 from decimal import Decimal
 
 from conftest import SOURCES
-from pipeline import templates
-from pipeline.build import extract_source
-from pipeline.checks import run_checks
-from pipeline.corpus import measure
+from pipeline import families
+from pipeline.publish.build import extract_source
+from pipeline.check.engine import run_checks
+from pipeline.contribute.corpus import measure
 from pipeline.extract import extract_document
-from pipeline.normalize import catalogue_code_and_name
+from pipeline.normalize.layouts import catalogue_code_and_name
 from pipeline.sources import load_source
 
 YIBAOJU = "bj-city-yibaoju-2026-budget"
@@ -32,7 +32,7 @@ def test_catalogue_entries_split_into_code_and_name():
 
 
 def test_title_names_the_appropriation_table_only():
-    tpl = templates.load()
+    tpl = families.load()
     kind = tpl.kind_for_title("预算11表 财政拨款政府购买服务明细表")
     assert (kind.id, kind.resource, kind.attrs) == (
         "purchased_services_appropriation", "government_purchased_services",

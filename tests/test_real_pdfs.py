@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import SOURCES, read_table, yuan
-from pipeline.checks import run_checks
+from pipeline.check.engine import run_checks
 from pipeline.extract import extract_document
 from pipeline.sources import load_source
 

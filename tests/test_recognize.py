@@ -6,8 +6,8 @@ import pytest
 from pipeline.errors import ReadError, RecognitionError
 from pipeline.extract import extract_document
 from pipeline.model import Cell, Grid, TextBlock
-from pipeline.recognize import header_paths, recognize
-from pipeline.transcript import read_transcript
+from pipeline.recognize.tables import header_paths, recognize
+from pipeline.read.transcript import read_transcript
 
 EXPENDITURE_HEADER = (
     "科目编码\t\t\t单位代码\t单位（科目名称）\t合计\t基本支出\t\t\t\t\t项目支出\t\t\n"
@@ -223,8 +223,8 @@ PROCUREMENT = ("2017年政府采购预算表\n单位：万元\n"
 
 
 def test_procurement_subheadings_are_carried_down(tmp_path):
-    from pipeline.normalize import Context, normalize_lines
-    from pipeline.registry import BY_NAME
+    from pipeline.normalize.layouts import Context, normalize_lines
+    from pipeline.metadata.registry import BY_NAME
     doc = read_transcript(write(tmp_path, PROCUREMENT))
     (table,) = recognize(doc).tables
     rows = normalize_lines(table, Context("t", doc.path))
@@ -255,11 +255,11 @@ def test_procurement_subheadings_are_carried_down(tmp_path):
     "本单位未安排政府性基金预算",
 ])
 def test_empty_table_notes_in_many_wordings(tmp_path, note):
-    from pipeline import templates
+    from pipeline import families
     text = ("2024年政府性基金预算支出表\n单位：万元\n" + FUND_GRID + note + "\n")
     (table,) = recognize(read_transcript(write(tmp_path, text))).tables
     assert len(table.notes) == 1
-    tpl = templates.load()
+    tpl = families.load()
     assert tpl.pattern("empty_table_note").search(table.notes[0])
     assert not tpl.pattern("conditional_empty_note").search(table.notes[0])
 
@@ -273,8 +273,8 @@ def test_empty_table_notes_in_many_wordings(tmp_path, note):
     "注：无。",  # 广州: "no notes", printed under tables with data
 ])
 def test_ordinary_notes_do_not_say_empty(note):
-    from pipeline import templates
-    assert not templates.load().pattern("empty_table_note").search(note)
+    from pipeline import families
+    assert not families.load().pattern("empty_table_note").search(note)
 
 
 def test_only_notes_right_below_a_table_are_its_own(tmp_path):

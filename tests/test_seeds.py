@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import SEEDS, read_table, yuan
-from pipeline.registry import BY_NAME
+from pipeline.metadata.registry import BY_NAME
 
 XINXIANG = "xinxiang-city-zwfw-2024-budget"
 HONGQI = "xinxiang-hongqi-zwfw-2022-budget"

@@ -20,10 +20,10 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import ROOT, SEEDS, copy_seed
-from pipeline.build import build
+from pipeline.publish.build import build
 from pipeline.cli import cli
-from pipeline.registry import BY_NAME, TABLES
-from pipeline.site import (SITE_DIR, SiteError, build_site, make_datasette, plugin_module,
+from pipeline.metadata.registry import BY_NAME, TABLES
+from pipeline.publish.site import (SITE_DIR, SiteError, build_site, make_datasette, plugin_module,
                            publish_args, register_functions, serve_args, site_config)
 
 HOTLINE = "新乡市12345政务服务便民热线平台经费"
@@ -759,7 +759,7 @@ def many(many_site, loop) -> Client:
     ("000000", "上海市普陀区", ("", "上海市", "", "上海市（市辖区）")),
 ])
 def test_region_of_a_division(tmp_path, code, name, expected):
-    from pipeline.site import read_divisions, region
+    from pipeline.metadata.divisions import read_divisions, region
 
     path = tmp_path / "divisions.csv"
     path.write_text(DIVISIONS, encoding="utf-8")

@@ -147,7 +147,7 @@ def test_table_page(page, server):
     assert "项目支出表" in page.locator("h1").inner_text()
     assert "项目名称 · Project name as printed" in page.locator("dl.column-descriptions").inner_text()
     described = page.locator("dl.column-descriptions")  # every column, none scrolled away
-    from pipeline.registry import BY_NAME
+    from pipeline.metadata.registry import BY_NAME
     assert described.locator("dt").count() == len(BY_NAME["projects"].fields)
     assert described.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
     table = page.locator("table.rows-and-columns")
@@ -274,7 +274,7 @@ def test_charts_overview(page, server):
 def test_canned_query_pages_read_in_chinese_without_float_noise(page, server):
     """Every canned query page: titled by the query, Chinese column headers, amounts with
     at most two decimals."""
-    from pipeline.site import site_config
+    from pipeline.publish.site import site_config
     import re
 
     meta = json.loads((server["site"] / "metadata.json").read_text(encoding="utf-8"))

@@ -1,15 +1,15 @@
 """Columns understood by composition: a header path read part by part as words of dimensions
 (fund, kind of spending, income source, period, 三公 item), matched with the fields each
-published table declares as combinations (pipeline/templates.yml `vocabulary`, `fields`)."""
+published table declares as combinations (pipeline/families/budget.yml `vocabulary`, `fields`)."""
 from decimal import Decimal
 
 import pytest
 
-from pipeline import templates
+from pipeline import families
 from pipeline.extract import extract_document
 
-VOCABULARY = templates.load().vocabulary
-KINDS = {k.id: k for k in templates.load().kinds}
+VOCABULARY = families.load().vocabulary
+KINDS = {k.id: k for k in families.load().kinds}
 
 
 def field(resource: str, *path: str, kind: str | None = None, years=()) -> str | None:

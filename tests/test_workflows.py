@@ -137,10 +137,10 @@ def test_publish_rebuilds_derives_the_version_commits_and_releases():
     assert "git tag --list 'v*' --sort=-v:refname" in version
     assert "python -m pipeline diff ../previous/datapackage datapackage --next-version" in version
     rebuild = steps["Set the version and rebuild"]["run"]
-    assert 'sed -i "s/^version: .*/version: $VERSION/" pipeline/package.yml' in rebuild
+    assert 'sed -i "s/^version: .*/version: $VERSION/" pipeline/publish/package.yml' in rebuild
     assert "python -m pipeline build" in rebuild
     commit = steps["Commit the rebuilt package and its version to main"]["run"]
-    assert "git add pipeline/package.yml datapackage" in commit
+    assert "git add pipeline/publish/package.yml datapackage" in commit
     assert 'git push origin "HEAD:refs/heads/main"' in commit
     release = steps["Create the release"]["run"]
     assert 'gh release create "v$VERSION" --target "$(git rev-parse HEAD)"' in release
@@ -158,7 +158,7 @@ def test_publish_rebuilds_derives_the_version_commits_and_releases():
 
 
 def test_the_sed_of_the_publish_workflow_sets_the_package_version(tmp_path):
-    """The version step rewrites pipeline/package.yml in place; the rest of it must stay."""
+    """The version step rewrites pipeline/publish/package.yml in place; the rest of it must stay."""
     rebuild = _steps("publish.yml")["Set the version and rebuild"]["run"]
     sed = next(line for line in rebuild.splitlines() if line.startswith("sed "))
     meta = tmp_path / "pipeline" / "package.yml"

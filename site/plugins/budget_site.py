@@ -1,8 +1,8 @@
 """Datasette plugin of the budget site (loaded with `--plugins-dir site/plugins`).
 
 Self-contained on purpose: `datasette package` / `datasette publish` copy this folder into
-the image, where the `pipeline` package is not installed. `pipeline/site.py` imports the
-tokenizer from here, so the index and the queries are segmented by the same code.
+the image, where the `pipeline` package is not installed. `pipeline/publish/site/config.py` imports
+the tokenizer from here, so the index and the queries are segmented by the same code.
 
 What it adds:
 

@@ -27,15 +27,15 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 from pebble import ProcessExpired, ProcessPool
 
-from . import templates
-from .build import extract_files, extract_source, limit_memory
-from .checks import GAP_RULE, gap_subject, run_checks
-from .errors import PipelineError, RecognitionError
-from .extract import read_document
-from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
-from .model import Document, Grid, TextBlock
-from .sources import SOURCE_FILE, discover, load_source
-from .values import clean, split_numbering
+from pipeline import families
+from pipeline.publish.build import extract_files, extract_source, limit_memory
+from pipeline.check.engine import GAP_RULE, gap_subject, run_checks
+from pipeline.errors import PipelineError, RecognitionError
+from pipeline.extract import read_document
+from pipeline.limits import MAX_SECONDS, MAX_WORKER_MEMORY
+from pipeline.model import Document, Grid, TextBlock
+from pipeline.sources import SOURCE_FILE, discover, load_source
+from pipeline.values import clean, split_numbering
 
 MAX_CONTENTS_LINE = 60  # a longer line is narrative: the table of contents has ended
 CONTENTS_PAGES = 3  # pages after the one printing 目录 that may still hold its entries
@@ -222,7 +222,7 @@ def _title_key(title: str) -> str:
 
 
 def _kind(title: str) -> str | None:
-    kind = templates.load().kind_for_title(title)
+    kind = families.load().kind_for_title(title)
     return kind.id if kind else None
 
 
@@ -271,7 +271,7 @@ def body_prints(doc: Document, title: str) -> bool:
     like removed), names the same standard table, or is a title holding most of its words
     in order and naming no other standard table (年度项目支出绩效表 for 项目支出绩效目标表,
     not 收支预算表 for 收入预算表)."""
-    tpl = templates.load()
+    tpl = families.load()
     key = re.sub(r"\s", "", tpl.normalize_title(title))
     kind = _kind(title)
     contents = _contents(doc)[1]

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .diff import diff_markdown, diff_packages
-from .sources import sha256_of
+from pipeline.publish.diff import diff_markdown, diff_packages
+from pipeline.sources import sha256_of
 
 DECIMAL = pa.decimal128(38, 6)  # exact: amounts are decimals, never floats
 ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": DECIMAL,

@@ -18,9 +18,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import build, published_documents
-from .checks import GAP_RULE
-from .diff import diff_markdown, diff_packages
+from pipeline.publish.build import build, published_documents
+from pipeline.check.engine import GAP_RULE
+from pipeline.publish.diff import diff_markdown, diff_packages
 
 SOURCES = "sources"
 
@@ -88,7 +88,7 @@ def review(root: Path, files: list[str], published: Path) -> Review:
                   "These files are outside it:", ""] + [f"- `{f}`" for f in outside] + [
                   "", "Take them out of the contribution (`git restore` or `git checkout` "
                   "them; `datapackage/` is rebuilt on `main` after the merge). A change to "
-                  "the vocabulary (`pipeline/templates.yml`) is a separate pull request: "
+                  "the vocabulary (`pipeline/families/budget.yml`) is a separate pull request: "
                   "see CONTRIBUTING.md.", ""]
     if not documents:
         lines += ["Nothing to review: no documents changed under `sources/` (committed, "

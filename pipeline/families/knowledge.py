@@ -1,4 +1,5 @@
-"""Load the template knowledge in templates.yml and match titles and header labels with it."""
+"""A document family's knowledge (budget.yml): table kinds and titles, the vocabulary of
+column headers, row identities, narrative phrasings; and matching titles and headers with it."""
 from __future__ import annotations
 
 import re
@@ -8,9 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from .values import label
+from pipeline.families.schema import validate
+from pipeline.values import label
 
-TEMPLATES_FILE = Path(__file__).with_name("templates.yml")
+FAMILY_FILE = Path(__file__).with_name("budget.yml")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ Meaning = dict  # dimension -> value, e.g. {"fund": "general_public_budget", "sp
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Words of column headers by dimension (templates.yml `vocabulary`), and the amount
+    """Words of column headers by dimension (families/budget.yml `vocabulary`), and the amount
     fields of each table as combinations of them (`fields`)."""
 
     words: tuple[tuple[str, str, re.Pattern], ...]  # (dimension, value, pattern), in order
@@ -126,7 +128,7 @@ def _vocabulary(raw: dict) -> Vocabulary:
 
 
 @dataclass(frozen=True)
-class Templates:
+class Family:
     raw: dict = field(hash=False)
     kinds: tuple[Kind, ...]
     title_noise: re.Pattern
@@ -186,8 +188,9 @@ def _compiled(pattern: str) -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
-def load() -> Templates:
-    raw = yaml.safe_load(TEMPLATES_FILE.read_text(encoding="utf-8"))
+def load() -> Family:
+    raw = yaml.safe_load(FAMILY_FILE.read_text(encoding="utf-8"))
+    validate(raw, FAMILY_FILE)
     kinds = tuple(
         Kind(k, v["resource"], v["layout"], tuple(re.compile(t) for t in v["titles"]),
              tuple(re.compile(h) for h in v.get("header", [])), dict(v.get("attrs", {})),
@@ -196,5 +199,5 @@ def load() -> Templates:
         for k, v in raw["kinds"].items()
     )
     noise = re.compile("|".join(raw["title_noise"]))
-    return Templates(raw, kinds, noise, _vocabulary(raw))
+    return Family(raw, kinds, noise, _vocabulary(raw))
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from . import templates
-from .normalize import Context, _amount, _provenance, table_error, table_unit, _unit_kind
-from .recognize import Table, header_paths
-from .values import clean, digits, label, looks_numeric, parse_indicator_value
+from pipeline import families
+from pipeline.normalize.layouts import Context, _amount, _provenance, table_error, table_unit, _unit_kind
+from pipeline.recognize.tables import Table, header_paths
+from pipeline.values import clean, digits, label, looks_numeric, parse_indicator_value
 
 VALUE_MAX_LENGTH = 12  # longer cells in the value position are explanations, not values
 
@@ -60,7 +60,7 @@ def _split_indicator_row(cells: list[str], width: int) -> tuple[str, str, str, s
 def normalize_department(table: Table, ctx: Context) -> dict[str, list[dict]]:
     """Table 12 -> performance_goals, performance_budgets and performance_targets rows. A
     table listing its indicators per 活动 goes to `normalize_department_activities`."""
-    tpl = templates.load()
+    tpl = families.load()
     perf = tpl.raw["performance"]
     activity = _activity_columns(table, perf["activity_columns"])
     if activity is not None:
@@ -179,7 +179,7 @@ def normalize_department_activities(table: Table, ctx: Context, header: int,
     its levels together (Beijing) -> performance_goals (the goal), performance_budgets (its
     total, 财政拨款 and 其他资金, each fund's 合计 proven = 基本支出 + 项目支出) and
     performance_targets."""
-    tpl = templates.load()
+    tpl = families.load()
     perf = tpl.raw["performance"]
     goal_rx, notes_rx = re.compile(perf["goal"]), re.compile(perf["other_notes"])
     qualitative, names = re.compile(perf["qualitative"]), perf["level_names"]
@@ -263,7 +263,7 @@ def normalize_project_form(table: Table, ctx: Context, form: dict) -> dict[str, 
     name and 实施单位 as printed. A 项目名称 line starts a project (a 专项资金名称 line a
     special fund's, scope special_fund); a table with none is one project named by its title
     (警务辅助人员经费项目绩效目标表)."""
-    tpl = templates.load()
+    tpl = families.load()
     levels = {k: re.compile(v) for k, v in tpl.raw["performance"]["levels"].items()}
     lines = {k: re.compile(v) for k, v in form["lines"].items()}
     name_rx, unit_rx = re.compile(form["name"]), re.compile(form["unit"])
@@ -369,7 +369,7 @@ def normalize_project_levels(table: Table, ctx: Context, columns: dict[str, int]
     project cell holds the code before the name (Beijing's 项目支出绩效目标表) ->
     performance_budgets and performance_targets. A name cell split over a page break
     continues on the next page's first row."""
-    perf = templates.load().raw["performance"]
+    perf = families.load().raw["performance"]
     code_name, qualitative = re.compile(perf["code_and_name"]), re.compile(perf["qualitative"])
     unit = table_unit(table, ctx)
     projects: list[dict] = []
@@ -411,7 +411,7 @@ def normalize_projects(table: Table, ctx: Context) -> dict[str, list[dict]]:
     """Table 13 -> performance_budgets (one row per unit/project) and performance_targets.
     Without a code column, a list with level columns goes to `normalize_project_levels`,
     projects' forms to `normalize_project_form`."""
-    tpl = templates.load()
+    tpl = families.load()
     perf = tpl.raw["performance"]
     categories = re.compile(perf["categories"])
     paths = header_paths(table.grid, table.n_header)

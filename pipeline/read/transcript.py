@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import ReadError
-from .model import Document, Grid, Page, TextBlock
+from pipeline.errors import ReadError
+from pipeline.model import Document, Grid, Page, TextBlock
 
 _PIPE_SEPARATOR = re.compile(r"^\|?[\s:|-]*-[\s:|-]*\|?$")  # |---|:--| | -- | …
 

@@ -7,7 +7,7 @@ What is read where:
   fiscal year (2026年, 2026年度, 二〇二六年) and a printed date (二〇二二年五月);
 - the division: the longest chain of GB/T 2260 division names printed in the department name
   or the cover (上海市普陀区, 福州市鼓楼…, 江苏省…), resolved to a code with
-  `reference/divisions.csv`, the parent chain telling apart names that repeat (鼓楼区 is in
+  `metadata/reference/divisions.csv`, the parent chain telling apart names that repeat (鼓楼区 is in
   南京, 徐州, 福州 and 开封);
 - the department code: the department row of the income table, where printed.
 
@@ -19,7 +19,6 @@ all is `"TODO"`. The folder name is made only of what was read: never a placehol
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
@@ -30,52 +29,21 @@ from pathlib import Path
 
 import yaml
 
-from .errors import SourceError
-from .extract import Extraction, extract_document
-from .model import Grid, TextBlock
-from .sources import SOURCE_FILE, SourceMeta, sha256_of
-from .values import clean
+from pipeline.errors import SourceError
+from pipeline.extract import Extraction, extract_document
+from pipeline.metadata.divisions import Division, chain, division_name, divisions
+from pipeline.model import Grid, TextBlock
+from pipeline.sources import SOURCE_FILE, SourceMeta, sha256_of
+from pipeline.values import clean
 
 TODO = "TODO"
 CHECK = "TODO check: "  # prefix of a guessed value: the contributor confirms it and removes it
 LICENCE = ("Public government information published by the department under the Regulations "
            "on Open Government Information (政府信息公开条例).")
-DIVISIONS_CSV = Path(__file__).with_name("reference") / "divisions.csv"
 
 
 # ---------------------------------------------------------------------------------------------
-# GB/T 2260 divisions
-
-
-@dataclass(frozen=True)
-class Division:
-    code: str
-    name: str
-    level: str  # province | city | county
-    parent: str | None
-
-
-@lru_cache(maxsize=1)
-def divisions() -> dict[str, Division]:
-    """The reference table of divisions, by code."""
-    with open(DIVISIONS_CSV, encoding="utf-8", newline="") as f:
-        return {r["code"]: Division(r["code"], r["name"], r["level"], r["parent_code"] or None)
-                for r in csv.DictReader(f)}
-
-
-def chain(code: str) -> list[Division]:
-    """The division and its ancestors, province first."""
-    table, out = divisions(), []
-    while code:
-        d = table[code]
-        out.append(d)
-        code = d.parent
-    return out[::-1]
-
-
-def division_name(code: str) -> str:
-    """The full name, as source.yml writes it: 河南省新乡市, 上海市普陀区, 北京市."""
-    return "".join(d.name for d in chain(code))
+# GB/T 2260 divisions (the table, `chain` and `division_name`: pipeline/metadata/divisions.py)
 
 
 _SUFFIX = re.compile(r"^(.{2,}?)((?:[^族]{1,4}族)*自治[州县旗]|林区|特区|地区|新区|矿区|区|县|市|旗|盟|省)$")
@@ -103,8 +71,8 @@ def _indexes() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, di
         s = _short(d)
         if d.level == "province" and s:
             short_province.setdefault(s, []).append(d.code)
-        if d.parent:
-            kids = children.setdefault(d.parent, {})
+        if d.parent_code:
+            kids = children.setdefault(d.parent_code, {})
             kids[d.name] = d.code
             if s:
                 kids.setdefault(s, d.code)
@@ -403,7 +371,7 @@ def guess_metadata(extraction: Extraction) -> Guess:
         note = ""
         if match.candidates:
             note = "could be " + ", ".join(f"{c} {division_name(c)}" for c in match.candidates[:6])
-        code = Value(None, note=note or "GB/T 2260 six-digit code, see pipeline/reference/divisions.csv")
+        code = Value(None, note=note or "GB/T 2260 six-digit code, see pipeline/metadata/reference/divisions.csv")
         name = Value(None, note="e.g. 河南省新乡市")
 
     dept_rows = [r for rows in extraction.rows.values() for r in rows

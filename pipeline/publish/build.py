@@ -23,13 +23,13 @@ from typing import Iterable, Iterator
 from pebble import ProcessExpired, ProcessPool
 from tqdm import tqdm
 
-from .cache import Cache
-from .checks import GAP_RULE, gap_subject, report, run_checks, unacknowledged_failures
-from .errors import PipelineError, RecognitionError, SourceError
-from .extract import Extraction, extract_document
-from .limits import MAX_SECONDS, MAX_WORKER_MEMORY
-from .package import PACKAGE_META, PackageWriter, recover, validate_package, write_schemas
-from .sources import Source, discover, links_in, load_source
+from pipeline.publish.cache import Cache
+from pipeline.check.engine import GAP_RULE, gap_subject, report, run_checks, unacknowledged_failures
+from pipeline.errors import PipelineError, RecognitionError, SourceError
+from pipeline.extract import Extraction, extract_document
+from pipeline.limits import MAX_SECONDS, MAX_WORKER_MEMORY
+from pipeline.publish.package import PACKAGE_META, PackageWriter, recover, validate_package, write_schemas
+from pipeline.sources import Source, discover, links_in, load_source
 
 
 @dataclass
@@ -116,18 +116,11 @@ def outcomes(folders: list[Path], workers: int, timeout: float, cache: Cache | N
     """Process folders in worker processes, yielding outcomes in the folders' order; cached
     outcomes are reused. At most a few documents per worker run ahead, so memory does not
     grow with the corpus."""
-    keys = keys or {}
     with ProcessPool(max_workers=workers, initializer=limit_memory,
                      initargs=(MAX_WORKER_MEMORY,)) as pool:
-        pending: deque = deque()
-        for folder in folders:
-            cached = cache.get(folder.name, keys.get(folder.name)) if cache else None
-            job = cached or pool.schedule(process, (folder,), timeout=timeout)
-            pending.append((folder, job))
-            if len(pending) >= 4 * workers:
-                yield _result(*pending.popleft(), timeout, cache, keys)
-        while pending:
-            yield _result(*pending.popleft(), timeout, cache, keys)
+        yield from _windowed(folders, lambda folder: pool.schedule(process, (folder,),
+                                                                   timeout=timeout),
+                             4 * workers, timeout, cache, keys or {})
 
 
 def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Cache | None = None,
@@ -140,7 +133,6 @@ def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Ca
     (set here for "local"), not by `limit_memory`."""
     from distributed import Client, LocalCluster
 
-    keys = keys or {}
     if scheduler == "local":
         cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
                                memory_limit=MAX_WORKER_MEMORY, dashboard_address=None)
@@ -148,16 +140,24 @@ def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Ca
         cluster = scheduler
     with Client(cluster) as client:
         window = 4 * max(1, len(client.scheduler_info()["workers"]))
-        pending: deque = deque()
-        for folder in folders:
-            cached = cache.get(folder.name, keys.get(folder.name)) if cache else None
-            pending.append((folder, cached or client.submit(process, folder, pure=False)))
-            if len(pending) >= window:
-                yield _result(*pending.popleft(), timeout, cache, keys)
-        while pending:
-            yield _result(*pending.popleft(), timeout, cache, keys)
+        yield from _windowed(folders, lambda folder: client.submit(process, folder, pure=False),
+                             window, timeout, cache, keys or {})
     if scheduler == "local":
         cluster.close()
+
+
+def _windowed(folders: list[Path], submit, window: int, timeout: float, cache: Cache | None,
+              keys: dict) -> Iterator[Outcome]:
+    """Submit each folder not cached, keeping at most `window` in flight; yield outcomes in
+    the folders' order."""
+    pending: deque = deque()
+    for folder in folders:
+        cached = cache.get(folder.name, keys.get(folder.name)) if cache else None
+        pending.append((folder, cached or submit(folder)))
+        if len(pending) >= window:
+            yield _result(*pending.popleft(), timeout, cache, keys)
+    while pending:
+        yield _result(*pending.popleft(), timeout, cache, keys)
 
 
 def _result(folder: Path, job, timeout: float, cache: Cache | None, keys: dict) -> Outcome:

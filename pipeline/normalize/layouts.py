@@ -15,17 +15,23 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from . import templates
-from .errors import RecognitionError
-from .recognize import Table, header_paths
-from .registry import BY_NAME
-from .templates import ColumnSpec
-from .values import (AmountError, clean, digits, join_code, label, looks_like_data,
+from pipeline import families
+from pipeline.errors import RecognitionError
+from pipeline.recognize.tables import Table, header_paths
+from pipeline.metadata.registry import BY_NAME
+from pipeline.families import ColumnSpec
+from pipeline.values import (AmountError, clean, digits, join_code, label, looks_like_data,
                      looks_numeric, parse_amount,
                      split_numbering, to_yuan)
 
-REFERENCE_DIR = Path(__file__).with_name("reference")
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "metadata" / "reference"
 DEFAULT_UNIT = "万元"  # DOMAIN: amounts are in 万元 unless a table says otherwise
+# What a column can be besides a published field (families/budget.yml `columns`): a code, its
+# name, or both printed together; parts of a code printed in columns of their own (类/款/项);
+# an economic class named without a code; the unit a line belongs to; the year it is for.
+COLUMN_ROLES = frozenset({"code", "name", "code_1", "code_2", "code_3", "unit_name", "year",
+                          "dept_1", "dept_2", "dept_code", "dept_name",
+                          "gov_1", "gov_2", "gov_code", "gov_name", "class_name"})
 
 
 @dataclass
@@ -69,10 +75,10 @@ def header_years(paths: list[list[str]]) -> tuple[int, ...]:
 
 def amount_columns(paths: list[list[str]], kind, resource: str,
                    skip=()) -> dict[int, str]:
-    """Columns -> amount fields of `resource`, by what their header paths name (templates.yml
+    """Columns -> amount fields of `resource`, by what their header paths name (families/budget.yml
     `vocabulary` and `fields`). A column whose header is not understood, or names a field
     an earlier column took, is left out (and fails its table if it holds amounts)."""
-    vocabulary = templates.load().vocabulary
+    vocabulary = families.load().vocabulary
     years = header_years(paths)
     mapping: dict[int, str] = {}
     for c, path in enumerate(paths):
@@ -90,7 +96,7 @@ def _check_unmapped(table: Table, ctx: Context, paths, mapping, resource: str | 
     is not understood, or it means the same as another column. A column understood to
     hold something no field publishes (another year, a fund outside the table's) is only
     reported (see _warn_unpublished_columns)."""
-    vocabulary = templates.load().vocabulary
+    vocabulary = families.load().vocabulary
     years = header_years(paths)
     for i, row in table.body():
         for c, text in enumerate(row):
@@ -115,7 +121,7 @@ def table_unit(table: Table, ctx: Context) -> str:
     (项目金额（万元）), or 万元 by default (reported)."""
     if table.unit:
         return table.unit
-    tpl = templates.load()
+    tpl = families.load()
     for row in table.header_rows():
         for text in row:
             m = tpl.pattern("unit_in_text").search(clean(text).replace("(", "（").replace(")", "）"))
@@ -140,12 +146,12 @@ def _provenance(table: Table, ctx: Context, row: int, unit: str) -> dict:
 
 
 def _is_total(text: str) -> bool:
-    return bool(templates.load().pattern("total_labels").match(label(text)))
+    return bool(families.load().pattern("total_labels").match(label(text)))
 
 
 def _is_none_marker(cells: list[str]) -> bool:
     filled = [label(c) for c in cells if clean(c)]
-    return len(filled) == 1 and bool(templates.load().pattern("none_labels").match(filled[0]))
+    return len(filled) == 1 and bool(families.load().pattern("none_labels").match(filled[0]))
 
 
 AMOUNT_KEYS = {f.name for t in BY_NAME.values() for f in t.fields if f.amount}
@@ -301,7 +307,7 @@ def line_columns(header: Table, ctx: Context, body: Table | None = None) -> dict
     (default: the same table) holds amounts under a header we do not know."""
     paths = header_paths(header.grid, header.n_header)
     resource = header.kind.resource
-    mapping = map_columns(paths, templates.load().columns(resource))
+    mapping = map_columns(paths, families.load().columns(resource))
     mapping.update(amount_columns(paths, header.kind, resource, skip=mapping))
     _decide_by_identities(body or header, ctx, paths, mapping)
     _check_unmapped(body or header, ctx, paths, mapping)
@@ -314,8 +320,8 @@ def _decide_by_identities(table: Table, ctx: Context, paths, mapping: dict[int, 
     line where it is not zero, on two lines at least (合计 = 基本支出 + 项目支出 names the
     blank column between them). Reported as a warning; with no such field, or several, the
     column stays unknown and fails its table."""
-    vocabulary = templates.load().vocabulary
-    rules = templates.load().raw.get("row_identities", {}).get(table.kind.resource, [])
+    vocabulary = families.load().vocabulary
+    rules = families.load().raw.get("row_identities", {}).get(table.kind.resource, [])
     keys = {k.lstrip("!") for whole, parts in rules for k in [whole, *parts]}
     for c in range(table.grid.n_cols):
         path = paths[c] if c < len(paths) else []
@@ -344,10 +350,10 @@ def _identities_hold(table: Table, mapping: dict[int, str], key: str) -> bool:
 
 
 def _identity_outcomes(table: Table, mapping: dict[int, str]):
-    """For each row identity (templates.yml `row_identities`, e.g. 合计 = 基本支出 + 项目支出)
+    """For each row identity (families/budget.yml `row_identities`, e.g. 合计 = 基本支出 + 项目支出)
     a body row can be read for with `mapping`: (the row's amounts, the identity's keys,
     whether it holds to 0.01 per summed term)."""
-    rules = templates.load().raw.get("row_identities", {}).get(table.kind.resource, [])
+    rules = families.load().raw.get("row_identities", {}).get(table.kind.resource, [])
     for _, row in table.body():
         values = {key: _row_amount(row, c) for c, key in mapping.items()}
         for whole, marked in rules:
@@ -597,7 +603,7 @@ def _fill_procurement(rows: list[dict]) -> None:
 
 def _is_label_list(table: Table) -> bool:
     """A table printed as labelled amounts (项目名称 | 金额) rather than one column per field."""
-    spec = templates.load().raw["label_lists"]
+    spec = families.load().raw["label_lists"]
     if table.kind.resource not in spec:
         return False
     leaves = [p[-1] for p in header_paths(table.grid, table.n_header) if p]
@@ -608,7 +614,7 @@ def _is_label_list(table: Table) -> bool:
 def normalize_label_list(table: Table, ctx: Context) -> list[dict]:
     """A label list -> the table's total row: each body row's labels (a merged category
     cell, then the item) name one field, its last cell holds the amount."""
-    specs = templates.load().specs("label_lists", table.kind.resource)
+    specs = families.load().specs("label_lists", table.kind.resource)
     unit = table_unit(table, ctx)
     owner = table.grid.span_owner()
     record: dict = {"line_type": "total"}
@@ -627,7 +633,7 @@ def normalize_label_list(table: Table, ctx: Context) -> list[dict]:
         if key is None:
             if value is not None:
                 raise table_error(ctx, table, f"line {'/'.join(labels)!r} is not a known item; "
-                                  "add it to label_lists in pipeline/templates.yml", i)
+                                  "add it to label_lists in pipeline/families/budget.yml", i)
             ctx.warnings.append(f"{table.title} ({table.where}): line {'/'.join(labels)} not published (blank)")
             continue
         record[key] = value
@@ -734,7 +740,7 @@ def _join_spaced_labels(paths: list[list[str]], labels: list[re.Pattern]) -> lis
 def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     """Tables 1 and 4: each side (income / expenditure / by use) is a block of an item
     column and one or more amount columns."""
-    tpl = templates.load()
+    tpl = families.load()
     summary = tpl.raw["summary"]
     sides = [(s["side"], re.compile(s["label"])) for s in summary["sides"]]
     item_label = re.compile(summary["item"])
@@ -832,7 +838,7 @@ def _block_amounts(table, ctx, blocks, n, i, row, unit, cell) -> dict:
 
 def _summary_codes(side: str, item: str, parent: str | None, level: int) -> dict:
     """Standard identifiers of a summary line: item_code and, for a function class, its code."""
-    patterns = templates.load().raw["summary"]["items"]
+    patterns = families.load().raw["summary"]["items"]
     code = _item_code_of(item, patterns.get(side, {}))
     if code == "appropriation" and parent:  # 其中：财政拨款 under 一般公共预算
         code = f"{_item_code_of(parent, patterns[side]) or side}_appropriation"
@@ -852,7 +858,7 @@ def _vertical_form(table: Table, ctx: Context, paths: list[list[str]]) -> list[d
     the vocabulary like a column header. The amount is the column that names no fund or
     period beyond the table's (合计, 预算数); other understood columns (a fund's share)
     are not published. None when the table is not such a list."""
-    tpl = templates.load()
+    tpl = families.load()
     item = re.compile(tpl.raw["summary"]["item"])
     vocabulary = tpl.vocabulary
     if not paths or not paths[0] or not item.search(paths[0][-1]):
@@ -893,7 +899,7 @@ def _other_fund_columns(table: Table, paths, mapping: dict[int, str]) -> list[in
     """Columns printing an item's share of another fund beside a mapped column of the same
     item's first fund (总计/一般公共预算, 总计/政府性基金预算 …, in a table that fixes no
     fund): the mapped share is the item's whole where these print zero."""
-    vocabulary = templates.load().vocabulary
+    vocabulary = families.load().vocabulary
     years = header_years(paths)
     funded = {key: c for c, key in mapping.items()
               if "fund" in (vocabulary.read_path(paths[c], years) or {})}
@@ -910,7 +916,7 @@ def _other_fund_columns(table: Table, paths, mapping: dict[int, str]) -> list[in
 def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
     """三公-style tables: labelled columns, one row of values (or one per unit); or the
     same fields printed as a list, one per row."""
-    tpl = templates.load()
+    tpl = families.load()
     paths = header_paths(table.grid, table.n_header)
     vertical = _vertical_form(table, ctx, paths)
     if vertical is not None:

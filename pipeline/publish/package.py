@@ -21,18 +21,19 @@ from pathlib import Path
 
 import yaml
 
-from .checks import rule_rows
-from .extract import Extraction
-from .normalize import function_class_reference
-from .registry import BY_NAME, TABLES, Table
-from .sources import Source, sha256_of
-from .values import format_decimal
+from pipeline.check.engine import rule_rows
+from pipeline.extract import Extraction
+from pipeline.normalize.layouts import function_class_reference
+from pipeline.metadata.registry import BY_NAME, TABLES, Table
+from pipeline.sources import Source, sha256_of
+from pipeline.values import format_decimal
 
 PACKAGE_META = Path(__file__).with_name("package.yml")
 DATA_DIR = "data"
 
 
-def cell(value) -> str:
+def csv_value(value) -> str:
+    """A value as the package's CSVs write it: blank for none, true/false, exact decimals."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -42,12 +43,26 @@ def cell(value) -> str:
     return str(value)
 
 
-def write_schemas(folder: Path) -> None:
-    """schemas/<table>.json for every published table, from the registry."""
+def csv_row(table: Table, row: dict) -> list[str]:
+    """A row's cells in the order of its table's fields."""
+    return [csv_value(row.get(n)) for n in table.field_names()]
+
+
+def write_table(path: Path, table: Table, rows: list[dict]) -> None:
+    """One published table's rows as a CSV of its own, written as the package writes it."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(table.field_names())
+        writer.writerows(csv_row(table, r) for r in rows)
+
+
+def write_schemas(folder: Path) -> list[str]:
+    """schemas/<table>.json for every published table, from the registry; their names."""
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         (folder / f"{table.name}.json").write_text(
             json.dumps(table.schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return [table.name for table in TABLES]
 
 
 def document_row(source: Source, extraction: Extraction) -> dict:
@@ -157,7 +172,7 @@ class PackageWriter:
         writer = self.writers[table.name]
         keys: set[tuple] = set()
         for row in rows:
-            cells = [cell(row.get(n)) for n in names]
+            cells = csv_row(table, row)
             key = tuple(cells[i] for i in positions)
             if key in keys:
                 self.key_errors.append(f"{table.name}: two rows with the primary key "

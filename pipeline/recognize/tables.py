@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import templates
-from .model import Cell, Document, Grid, TextBlock
-from .templates import Kind
-from .values import clean, is_page_number, label, looks_like_data, looks_numeric, split_numbering
+from pipeline import families
+from pipeline.model import Cell, Document, Grid, TextBlock
+from pipeline.families import Kind
+from pipeline.values import clean, is_page_number, label, looks_like_data, looks_numeric, split_numbering
 
 MAX_TITLE_LENGTH = 60
 MAX_NOTE_LENGTH = 40  # an unmarked line this short saying 无…支出 is a table's note
@@ -76,7 +76,7 @@ def header_text(grid: Grid) -> str:
 def is_body_row(row: list[str]) -> bool:
     """A row that holds data rather than column labels: any number or code, or a lone
     total/none marker (the only row of an empty table)."""
-    tpl = templates.load()
+    tpl = families.load()
     cells = [label(c) for c in row if clean(c)]
     if any(looks_like_data(c) for c in cells):
         return True
@@ -133,7 +133,7 @@ def _title_of(blocks: list[TextBlock]) -> tuple[TextBlock | None, Kind | None, s
     A title wrapped over two lines is read whole: its second line alone may name another
     table (公开09表：一般公共预算"三公"经费、会议费、培训费 / 支出预算表), so the two lines
     joined are tried first when the line above can begin a title."""
-    tpl = templates.load()
+    tpl = families.load()
     for i in range(len(blocks) - 1, max(-1, len(blocks) - 1 - TITLE_LOOKBACK), -1):
         t = clean(blocks[i].text)
         if _is_auxiliary(t) or is_page_number(t):
@@ -182,7 +182,7 @@ def _collect_notes(notes: list[str], blocks: list[TextBlock], contiguous: bool =
         if not t or is_page_number(t):
             continue
         numbered = _NUMBERED.match(t)
-        if open_note and not numbered and not templates.load().pattern("note_line").match(t) \
+        if open_note and not numbered and not families.load().pattern("note_line").match(t) \
                 and not _is_auxiliary(t) and not re.search(r"表$", t):
             notes[-1] += t
         elif _is_note(t) or in_notes and numbered and re.match(r"^[(（]?\d", t) \
@@ -203,7 +203,7 @@ def _ends_sentence(text: str) -> bool:
 
 def _is_note(text: str) -> bool:
     """A note printed with a table: 注：…, or a short line such as (无政府性基金支出)."""
-    tpl = templates.load()
+    tpl = families.load()
     t = clean(text)
     return bool(tpl.pattern("note_line").match(t)
                 or len(t) <= MAX_NOTE_LENGTH and tpl.pattern("empty_table_note").search(t))
@@ -211,14 +211,14 @@ def _is_note(text: str) -> bool:
 
 def _is_auxiliary(text: str) -> bool:
     """Lines printed between a title and its grid: department, unit, year, notes."""
-    tpl = templates.load()
+    tpl = families.load()
     return bool(tpl.pattern("department_line").match(text) or tpl.pattern("unit_line").search(text)
                 or tpl.pattern("note_line").match(text)
                 or re.fullmatch(r"[(（]?\d{4}\s*年度?[)）]?", text.replace(" ", "")))
 
 
 def _unit_of(blocks: list[TextBlock]) -> str | None:
-    tpl = templates.load()
+    tpl = families.load()
     for b in blocks:
         m = tpl.pattern("unit_line").search(clean(b.text))
         if m:
@@ -227,7 +227,7 @@ def _unit_of(blocks: list[TextBlock]) -> str | None:
 
 
 def _department_of(blocks: list[TextBlock]) -> str | None:
-    tpl = templates.load()
+    tpl = families.load()
     for b in blocks:
         m = tpl.pattern("department_line").match(clean(b.text))
         if m:
@@ -347,7 +347,7 @@ def _is_wrapped_remainder(rows: list[list[str]], i: int, first_body: int,
         return True
     if numbered_only or not is_body_row(above):
         return False
-    tpl = templates.load()
+    tpl = families.load()
     for c in filled:
         t = clean(row[c])
         if looks_like_data(t) or _is_code(t) or split_numbering(t)[0] \
@@ -400,7 +400,7 @@ def _title_row(row: list[str]) -> str | None:
     filled = [clean(x) for x in row if clean(x)]
     if len(filled) != 1 or len(filled[0]) > MAX_TITLE_LENGTH:
         return None
-    tpl = templates.load()
+    tpl = families.load()
     if not tpl.normalize_title(filled[0]).endswith("表"):  # a title, not a name ending 预算
         return None
     return filled[0] if tpl.kind_for_title(filled[0]) is not None else None
@@ -469,7 +469,7 @@ def _runs_on(table: Table, grid: Grid) -> bool:
 def recognize(doc: Document) -> Recognition:
     """Place every grid of the document: a new standard table, the continuation of the
     previous one, or unplaced (reported)."""
-    tpl = templates.load()
+    tpl = families.load()
     tables: list[Table] = []
     unplaced: list[Unplaced] = []
     departments: list[str] = []

@@ -13,7 +13,7 @@ import pickle
 from functools import lru_cache
 from pathlib import Path
 
-CODE = Path(__file__).resolve().parent
+CODE = Path(__file__).resolve().parents[1]
 
 
 @lru_cache(maxsize=1)

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
-from . import templates
-from .extract import Extraction
-from .registry import BY_NAME
-from .sources import Acknowledgement
-from .values import UNIT_FACTORS, clean, label
+from pipeline import families
+from pipeline.extract import Extraction
+from pipeline.metadata.registry import BY_NAME
+from pipeline.sources import Acknowledgement
+from pipeline.values import UNIT_FACTORS, clean, label
 
 CENT = Decimal("0.01")
 
@@ -98,7 +98,7 @@ class Doc:
 
 
 def _kind_attr(kind_id: str, key: str):
-    kind = next(k for k in templates.load().kinds if k.id == kind_id)
+    kind = next(k for k in families.load().kinds if k.id == kind_id)
     return kind.attrs.get(key)
 
 
@@ -312,7 +312,7 @@ def _hierarchy(doc):
        "basic_expenditure_by_economic", "expenditure_by_economic", "three_public_expenses",
        "projects", "procurement_by_function"))
 def _row_parts(doc):
-    for resource, identities in templates.load().raw["row_identities"].items():
+    for resource, identities in families.load().raw["row_identities"].items():
         for r in doc.get(resource):
             for whole, marked in identities:
                 parts = [p.lstrip("!") for p in marked]
@@ -428,7 +428,7 @@ def _performance(doc):
       "An empty table carries a note saying so; a table with data carries no such note",
       ("document_tables",), tolerance="exact")
 def _empty_notes(doc):
-    tpl = templates.load()
+    tpl = families.load()
     says_empty, conditional = tpl.pattern("empty_table_note"), tpl.pattern("conditional_empty_note")
     subjects = tpl.raw["note_subjects"]
     for t in doc.tables:
@@ -507,8 +507,8 @@ def _wan(text: str) -> Decimal:
 
 
 def _stated(doc: Doc, key: str) -> tuple[Decimal, str] | None:
-    """The first figure the narrative states for `key` (templates.yml narrative.figures)."""
-    pattern = templates.load().pattern_at("narrative", "figures", key)
+    """The first figure the narrative states for `key` (families/budget.yml narrative.figures)."""
+    pattern = families.load().pattern_at("narrative", "figures", key)
     for paragraph in narrative(doc):
         m = pattern.search(paragraph)
         if m:
@@ -521,7 +521,7 @@ def _procurement(doc: Doc, key: str) -> Decimal | None:
     rows = doc.get("government_procurement", level="category")
     if not rows:
         return None
-    kind = templates.load().pattern_at("narrative", "procurement_categories", key)
+    kind = families.load().pattern_at("narrative", "procurement_categories", key)
     return sum((r["amount"] or Decimal(0) for r in rows if kind.search(r["category"] or "")), Decimal(0))
 
 
@@ -563,17 +563,17 @@ def _narrative_figures(doc):
 
 def _phrase(paragraph: str, start: int, end: int) -> str:
     """paragraph[start:end] with the words before it that name it: 基本支出 (1121.52万元)."""
-    label = templates.load().pattern_at("narrative", "figure_label").search(paragraph[:start])
+    label = families.load().pattern_at("narrative", "figure_label").search(paragraph[:start])
     return paragraph[label.start():end]
 
 
 def _falls(word: str) -> bool:
-    return word in templates.load().raw["narrative"]["decrease"]
+    return word in families.load().raw["narrative"]["decrease"]
 
 
 def _statements(paragraph: str, kind: str) -> Iterator[tuple[re.Match, list[re.Match]]]:
     """Each match of narrative pattern `kind`, with the figures before it in its paragraph."""
-    tpl = templates.load()
+    tpl = families.load()
     figure = tpl.pattern_at("narrative", "figure")
     for m in tpl.pattern_at("narrative", *kind.split(".")).finditer(paragraph):
         yield m, list(figure.finditer(paragraph[:m.start()]))

