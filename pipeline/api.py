@@ -17,9 +17,10 @@ from pipeline.contribute.corpus import (documents_in, json_report, markdown_repo
                                         measure_corpus, text_report)
 from pipeline.contribute.reports import extraction_report, gap_lines
 from pipeline.contribute.review import changed_files, review
-from pipeline.check.engine import report as check_report, unacknowledged_failures
+from pipeline.check.engine import unacknowledged_failures
+from pipeline.check.report import report as check_report
 from pipeline.extract import Extraction
-from pipeline.limits import MAX_SECONDS
+from pipeline.limits import LIMITS
 from pipeline.metadata.registry import BY_NAME
 from pipeline.publish.build import BuildResult, Outcome, build, extract_files, outcomes
 from pipeline.publish.diff import diff_markdown, diff_packages
@@ -62,7 +63,7 @@ def extract(files: list[Path], out_dir: Path, metadata: Path | None = None
 
 
 def check(folders: list[Path], workers: int | None = None,
-          timeout: float = MAX_SECONDS) -> Iterator[Outcome]:
+          timeout: float = LIMITS.seconds) -> Iterator[Outcome]:
     """Validate, extract and check each source folder as the build does (worker processes,
     the same limits and error reports), yielding each one's outcome in order."""
     yield from outcomes(folders, workers or os.cpu_count() or 1, timeout)

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from pipeline import api
 from pipeline.errors import PipelineError
-from pipeline.limits import MAX_SECONDS
+from pipeline.limits import LIMITS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,7 +26,7 @@ def cli():
               default=Path("schemas"), show_default=True,
               help="Where to write the Table Schemas generated from the registry.")
 @click.option("--workers", type=click.IntRange(1), help="Worker processes (default: all cores).")
-@click.option("--timeout", type=click.FloatRange(1), default=MAX_SECONDS, show_default=True,
+@click.option("--timeout", type=click.FloatRange(1), default=LIMITS.seconds, show_default=True,
               help="Seconds allowed to read one document before it is stopped and reported.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path(".cache/build"), show_default=True,
@@ -108,7 +108,7 @@ def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
 @click.option("--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("sources"), show_default=True, help="Folder of document folders.")
 @click.option("--workers", type=click.IntRange(1), help="Worker processes (default: all cores).")
-@click.option("--timeout", type=click.FloatRange(1), default=MAX_SECONDS, show_default=True,
+@click.option("--timeout", type=click.FloatRange(1), default=LIMITS.seconds, show_default=True,
               help="Seconds allowed to read one document before it is stopped and reported.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def check(documents: tuple[str, ...], sources_dir: Path, workers: int | None, timeout: float,
@@ -140,7 +140,7 @@ def check(documents: tuple[str, ...], sources_dir: Path, workers: int | None, ti
 @click.option("--markdown", is_flag=True,
               help="A markdown table, for notes and pull-request reports.")
 @click.option("--workers", type=click.IntRange(1), help="Worker processes (default: all cores).")
-@click.option("--timeout", type=click.FloatRange(1), default=MAX_SECONDS, show_default=True,
+@click.option("--timeout", type=click.FloatRange(1), default=LIMITS.seconds, show_default=True,
               help="Seconds allowed to read one document before it is stopped and reported.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def corpus(paths: tuple[Path, ...], sources_dir: Path | None, as_json: bool, markdown: bool,

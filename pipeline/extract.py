@@ -13,13 +13,15 @@ from typing import Sequence
 
 from pipeline.normalize import performance_targets
 from pipeline.errors import ReadError, RecognitionError
-from pipeline.limits import check_size
-from pipeline.model import Document, page_ranges
-from pipeline.normalize.layouts import (Context, is_empty, normalize_form_row, normalize_lines, normalize_summary,
+from pipeline.limits import LIMITS, Limits, check_size
+from pipeline.model import Document, page_ranges, place
+from pipeline.normalize.common import Context
+from pipeline.normalize.layouts import (is_empty, normalize_form_row, normalize_lines, normalize_summary,
                         printed_decimals)
 from pipeline.recognize.tables import Recognition, Table, recognize
 from pipeline.metadata.registry import BY_NAME
 from pipeline.sources import SourceMeta
+from pipeline.read.header import HEADER_SCAN, is_pdf
 from pipeline.read.transcript import read_transcript
 from pipeline.values import UNIT_FACTORS, label
 
@@ -76,20 +78,20 @@ class Extraction:
         return self
 
 
-def read_document(path: Path | Sequence[Path]) -> Document:
+def read_document(path: Path | Sequence[Path], limits: Limits = LIMITS) -> Document:
     """Read a PDF or a transcript into the intermediate form, by what the file holds.
 
     Several paths are the files of one disclosure (the narrative and the tables published
     apart): they are read one by one and joined into one Document, their pages in the order
     given, each page naming its file and numbered within it. All must be of one format."""
     if isinstance(path, (str, Path)):
-        return _read_one(Path(path))
+        return _read_one(Path(path), limits)
     paths = [Path(p) for p in path]
     if len(paths) == 1:
-        return _read_one(paths[0])
+        return _read_one(paths[0], limits)
     if not paths:
         raise ValueError("read_document: no files given")
-    docs = [_read_one(p) for p in paths]
+    docs = [_read_one(p, limits) for p in paths]
     for p, doc in zip(paths[1:], docs[1:]):
         if doc.format != docs[0].format:
             raise ReadError(p, f"is a {doc.format} but {paths[0].name} is a {docs[0].format}: "
@@ -100,38 +102,38 @@ def read_document(path: Path | Sequence[Path]) -> Document:
                     image_pages=[n for doc in docs for n in doc.image_pages])
 
 
-def _read_one(path: Path) -> Document:
-    doc = _read_file(path)
+def _read_one(path: Path, limits: Limits) -> Document:
+    doc = _read_file(path, limits)
     for page in doc.pages:
         page.file = path.name
     return doc
 
 
-def _read_file(path: Path) -> Document:
+def _read_file(path: Path, limits: Limits) -> Document:
     try:
-        check_size(path)
+        check_size(path, limits)
         with open(path, "rb") as f:
-            head = f.read(1024)
+            head = f.read(HEADER_SCAN)
     except OSError as exc:
         raise ReadError(path, f"cannot read file: {exc.strerror}") from None
-    if head.lstrip().startswith(b"%PDF") or path.suffix.lower() == ".pdf":
+    if is_pdf(head) or path.suffix.lower() == ".pdf":
         from pipeline.read.pdf import read_pdf
-        return read_pdf(path)
+        return read_pdf(path, limits=limits)
     return read_transcript(path)
 
 
 def _normalize(table: Table, ctx: Context, tables: list[Table]) -> dict[str, list[dict]]:
-    if table.kind.layout == "lines":
-        return {table.kind.resource: normalize_lines(table, ctx, tables)}
-    result = LAYOUTS[table.kind.layout](table, ctx)
+    normalize = LAYOUTS[table.kind.layout]
+    # a lines table may take its columns from the document's other tables (its siblings)
+    result = normalize(table, ctx, tables) if table.kind.layout == "lines" else normalize(table, ctx)
     return result if isinstance(result, dict) else {table.kind.resource: result}
 
 
 def extract_document(path: Path | Sequence[Path], document_id: str,
-                     meta: SourceMeta | None = None) -> Extraction:
+                     meta: SourceMeta | None = None, limits: Limits = LIMITS) -> Extraction:
     """Extract every standard table of one document (one file, or the several files of one
     disclosure, read as one); raises ReadError/RecognitionError."""
-    doc = read_document(path)
+    doc = read_document(path, limits)
     path = doc.path  # one file, or a disclosure's several files named together
     recognition: Recognition = recognize(doc)
     scanned = page_ranges(doc.image_pages)
@@ -171,7 +173,7 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
         report.unit, report.unit_source = table.unit, table.unit_source  # read while normalizing
         out.tables.append(report)
     for u in recognition.unplaced:
-        where = f"page {u.page}" if u.page is not None else f"line {u.line}"
+        where = place(u.page, u.line)
         out.unplaced.append(f"{u.title} ({where}): {u.reason}")
     out.warnings = recognition.warnings + ctx.warnings
     if scanned:
@@ -202,9 +204,9 @@ def _repeats_add_up(rows: list[dict], spec) -> bool:
     if total is None or not again:
         return False
     tolerance = Decimal("0.01") * UNIT_FACTORS[total.get("source_unit") or "万元"] * len(leaves)
-    return any(total.get(f.name) is not None and any(r.get(f.name) for r in again)
-               and abs(sum(r.get(f.name) or 0 for r in leaves) - total[f.name]) <= tolerance
-               for f in spec.fields if f.amount)
+    return any(total.get(name) is not None and any(r.get(name) for r in again)
+               and abs(sum(r.get(name) or 0 for r in leaves) - total[name]) <= tolerance
+               for name in spec.amount_fields())
 
 
 def _key(spec, row: dict) -> tuple:
@@ -248,7 +250,7 @@ class _Keys:
                             path, f"{f.name} {row[f.name]!r} is not of the form {f.pattern}",
                             page=row.get("source_page"), table=table.title)
                 key = _key(spec, row)
-                facts = tuple(row.get(f.name) for f in spec.fields if f.amount)
+                facts = tuple(row.get(name) for name in spec.amount_fields())
                 while counts and key in mine:  # a line the table prints again
                     row["repeat"] = str(int(row["repeat"] or 1) + 1)
                     key = _key(spec, row)

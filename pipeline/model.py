@@ -114,6 +114,12 @@ class Document:
         return "\n".join(i.text for i in self.items() if isinstance(i, TextBlock))
 
 
+def place(page: int | None, line: int | None) -> str:
+    """Where a table is in its document, as messages name it: 'page 4' in a PDF, 'line 120'
+    (its first line) in a transcript."""
+    return f"page {page}" if page is not None else f"line {line}"
+
+
 def page_ranges(numbers) -> str:
     """Page numbers as a reader writes them: [1, 2, 3, 7] -> 'pages 1-3, 7'; [4] -> 'page 4';
     none -> ''."""

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import SourceError
-from pipeline.limits import check_size
+from pipeline.limits import LIMITS, Limits, check_size
 
 SOURCE_FILE = "source.yml"
 MAX_SOURCE_YML_BYTES = 64 * 1024
@@ -210,7 +210,7 @@ def parse_meta(path: Path) -> SourceMeta:
         raise SourceError(path, f"invalid: {problems}") from None
 
 
-def load_source(folder: Path) -> Source:
+def load_source(folder: Path, limits: Limits = LIMITS) -> Source:
     """Validate a source folder: its id, source.yml, the document file, its size and its
     checksum."""
     if not DOCUMENT_ID.match(folder.name):
@@ -222,7 +222,7 @@ def load_source(folder: Path) -> Source:
     for entry, doc in zip(meta.file_list, source.documents):
         if not doc.is_file():
             raise SourceError(doc, f"document named in {SOURCE_FILE} is missing")
-        check_size(doc)
+        check_size(doc, limits)
         actual = sha256_of(doc)
         if actual != entry.sha256:
             raise SourceError(doc, f"sha256 mismatch: file has {actual}, {SOURCE_FILE} says "

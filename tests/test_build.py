@@ -12,6 +12,7 @@ import yaml
 from conftest import GOOD, ROOT, SEEDS, add_pdf, copy_seed, read_table
 from pipeline.publish.build import build
 from pipeline.errors import SourceError
+from pipeline.limits import Limits
 from pipeline.metadata.registry import TABLES
 from pipeline.sources import load_source
 
@@ -166,18 +167,16 @@ def test_bad_pdf_gets_a_specific_error_and_the_batch_goes_on(sources, tmp_path, 
     assert message in result.failed[folder.name]
 
 
-def test_oversized_document_is_refused_before_reading(sources, tmp_path, monkeypatch):
-    monkeypatch.setattr("pipeline.limits.MAX_DOCUMENT_BYTES", 1000)
-    result = build(sources, tmp_path / "out", progress=False)
+def test_oversized_document_is_refused_before_reading(sources, tmp_path):
+    result = build(sources, tmp_path / "out", progress=False, limits=Limits(document_bytes=1000))
     assert "MiB is over the limit" in result.failed[GOOD]
 
 
 def test_size_is_checked_before_the_file_is_hashed(sources, tmp_path, monkeypatch):
     def hash_anyway(path):
         raise AssertionError(f"hashed {path} before checking its size")
-    monkeypatch.setattr("pipeline.limits.MAX_DOCUMENT_BYTES", 1000)
     monkeypatch.setattr("pipeline.sources.sha256_of", hash_anyway)
-    result = build(sources, tmp_path / "out", progress=False)
+    result = build(sources, tmp_path / "out", progress=False, limits=Limits(document_bytes=1000))
     assert result.failed == {GOOD: f"{sources / GOOD / 'transcript.txt'}: 0 MiB is over the "
                                    "limit of 0 MiB per document"}
 
@@ -188,10 +187,10 @@ def test_a_hung_parse_is_stopped_and_the_batch_goes_on(sources, tmp_path, monkey
     slow = copy_seed("xuchang-city-zwfw-2024-budget", sources)
     real = build_module.extract_source
 
-    def hang_on_xuchang(source):
+    def hang_on_xuchang(source, *args, **kwargs):
         if source.id == slow.name:
             time.sleep(60)
-        return real(source)
+        return real(source, *args, **kwargs)
     monkeypatch.setattr(build_module, "extract_source", hang_on_xuchang)
     start = time.monotonic()
     result = build(sources, tmp_path / "out", progress=False, timeout=2)
@@ -270,7 +269,8 @@ def test_two_rows_with_one_primary_key_fail_validation(tmp_path):
     """The writer checks keys document by document (frictionless then validates without
     holding every key in memory): a duplicated row is still caught, named by its key."""
     from pipeline.publish.build import extract_source
-    from pipeline.publish.package import PackageWriter, validate_package
+    from pipeline.publish.package import PackageWriter
+    from pipeline.publish.validate import validate_package
     source = load_source(ROOT / "sources" / GOOD)
     extraction = extract_source(source)
     projects = extraction.rows["projects"]

@@ -779,7 +779,7 @@ def test_check_command_exits_one_on_an_unacknowledged_failure(tmp_path):
 def test_an_acknowledged_gap_is_reported_as_a_gap_not_a_publisher_error(tmp_path):
     """A table we could not read, acknowledged in source.yml, is counted and labelled as a
     gap of ours: never among the publisher's errors."""
-    from pipeline.check.engine import report
+    from pipeline.check.report import report
     text = SEEDS[XINXIANG].read_text(encoding="utf-8").replace(
         "公务用车购置及运行费\t\t\t公务接待费", "公务用车购置及运行费\t\t\t公务宴请费")
     extraction = extract_document(write(tmp_path / "t.txt", text), XINXIANG)

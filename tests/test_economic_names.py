@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.normalize.layouts import _economic_codes, economic_class_reference
+from pipeline.metadata.classifications import economic_class_reference, economic_codes
 from pipeline.values import label, looks_like_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,26 +15,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_a_class_then_its_items_take_their_codes():
     names = ["工资福利支出", "基本工资", "其他工资福利支出", "资本性支出", "办公设备购置"]
-    assert _economic_codes(names, economic_class_reference()["department"]) == \
+    assert economic_codes(names, economic_class_reference()["department"]) == \
         ["301", "30101", "30199", "310", "31002"]
 
 
 def test_an_item_name_is_read_under_the_class_above_it():
     # 办公设备购置 is 30902 under 309 and 31002 under 310
     names = ["资本性支出（基本建设）", "办公设备购置"]
-    assert _economic_codes(names, economic_class_reference()["department"]) == ["309", "30902"]
+    assert economic_codes(names, economic_class_reference()["department"]) == ["309", "30902"]
 
 
 def test_a_name_no_class_bears_is_refused_with_the_reason():
-    why = _economic_codes(["工资福利支出", "加班费"], economic_class_reference()["department"])
+    why = economic_codes(["工资福利支出", "加班费"], economic_class_reference()["department"])
     assert why == "'加班费' names no class under 301"
 
 
 def test_the_system_is_the_one_every_name_fits():
     names = ["对个人和家庭的补助", "退休费"]  # both systems have the 类; only one has 退休费
     ref = economic_class_reference()
-    assert _economic_codes(names, ref["department"]) == ["303", "30302"]
-    assert isinstance(_economic_codes(names, ref["government"]), str)
+    assert economic_codes(names, ref["department"]) == ["303", "30302"]
+    assert isinstance(economic_codes(names, ref["government"]), str)
 
 
 def test_the_reference_agrees_with_codes_the_corpus_prints():

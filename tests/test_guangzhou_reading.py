@@ -10,7 +10,8 @@ import pytest
 
 from pipeline import families
 from pipeline.model import Grid
-from pipeline.normalize.layouts import Context, TableError, _find_unit_lines
+from pipeline.normalize.common import Context, TableError
+from pipeline.normalize.layouts import _find_unit_lines
 from pipeline.read.pdf import read_pdf
 from pipeline.recognize.tables import Table, _runs_on, header_text
 from pipeline.values import is_page_number

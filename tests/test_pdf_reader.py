@@ -8,8 +8,8 @@ from PIL import Image
 
 from pipeline.errors import ReadError
 from pipeline.model import Cell, Grid, TextBlock
-from pipeline.read import pdf as pdf_reader
-from pipeline.read.pdf import read_pdf
+from pipeline.read.pdf import ReaderSettings, read_pdf
+from pipeline.read.pdf.unruled import AMOUNT
 from pipeline.recognize.tables import count_header_rows, header_paths, recognize
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
@@ -471,18 +471,17 @@ def test_gz_rules_drawn_as_filled_polygons_give_the_tables():
                                      "0.00", "0.00", "0.00"]
 
 
-def test_gz_pages_read_without_their_rules_give_the_same_rows(monkeypatch):
+def test_gz_pages_read_without_their_rules_give_the_same_rows():
     """The unruled route on a real layout: the same pages with their rules left out give the
     same amount rows, and the same header paths (labels wrapped in narrow columns, merged
     labels centred over two, three and four columns)."""
     path = source_pdf(GZ_XINFANG_SHA256)
     ruled = read_pdf(path)
-    monkeypatch.setattr(pdf_reader, "_rules", lambda *args: ([], []))
-    bare = read_pdf(path)
+    bare = read_pdf(path, ReaderSettings(use_rules=False))
 
     def amount_rows(doc, page):
         return [row for grid in grids(doc, page) for row in grid.rows()
-                if any(pdf_reader._AMOUNT.match(text) for text in row)]
+                if any(AMOUNT.match(text) for text in row)]
 
     for page in [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18]:
         assert amount_rows(bare, page) == amount_rows(ruled, page), page

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline import families
 from pipeline.model import Cell, Grid
-from pipeline.normalize.layouts import Context, TableError
+from pipeline.normalize.common import Context, TableError
 from pipeline.normalize.performance_targets import normalize_projects
 from pipeline.recognize.tables import Table
 

@@ -223,7 +223,8 @@ PROCUREMENT = ("2017年政府采购预算表\n单位：万元\n"
 
 
 def test_procurement_subheadings_are_carried_down(tmp_path):
-    from pipeline.normalize.layouts import Context, normalize_lines
+    from pipeline.normalize.common import Context
+    from pipeline.normalize.layouts import normalize_lines
     from pipeline.metadata.registry import BY_NAME
     doc = read_transcript(write(tmp_path, PROCUREMENT))
     (table,) = recognize(doc).tables

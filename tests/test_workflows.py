@@ -161,12 +161,12 @@ def test_the_sed_of_the_publish_workflow_sets_the_package_version(tmp_path):
     """The version step rewrites pipeline/publish/package.yml in place; the rest of it must stay."""
     rebuild = _steps("publish.yml")["Set the version and rebuild"]["run"]
     sed = next(line for line in rebuild.splitlines() if line.startswith("sed "))
-    meta = tmp_path / "pipeline" / "package.yml"
-    meta.parent.mkdir()
-    meta.write_bytes((ROOT / "pipeline" / "package.yml").read_bytes())
+    meta = tmp_path / "pipeline" / "publish" / "package.yml"
+    meta.parent.mkdir(parents=True)
+    meta.write_bytes((ROOT / "pipeline" / "publish" / "package.yml").read_bytes())
     subprocess.run(["bash", "-c", sed], cwd=tmp_path, check=True, env={**os.environ,
                                                                          "VERSION": "0.2.0"})
-    before = yaml.safe_load((ROOT / "pipeline" / "package.yml").read_text(encoding="utf-8"))
+    before = yaml.safe_load((ROOT / "pipeline" / "publish" / "package.yml").read_text(encoding="utf-8"))
     assert yaml.safe_load(meta.read_text(encoding="utf-8")) == {**before, "version": "0.2.0"}
 
 

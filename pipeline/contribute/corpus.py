@@ -32,7 +32,7 @@ from pipeline.publish.build import extract_files, extract_source, limit_memory
 from pipeline.check.engine import GAP_RULE, gap_subject, run_checks
 from pipeline.errors import PipelineError, RecognitionError
 from pipeline.extract import read_document
-from pipeline.limits import MAX_SECONDS, MAX_WORKER_MEMORY
+from pipeline.limits import LIMITS
 from pipeline.model import Document, Grid, TextBlock
 from pipeline.sources import SOURCE_FILE, discover, load_source
 from pipeline.values import clean, split_numbering
@@ -354,7 +354,7 @@ def measure(kind: str, path: Path) -> DocumentFigures:
         fig.seconds = time.perf_counter() - start
         return fig
     except MemoryError:
-        fig.error = (f"{path}: reading it needs more than the {MAX_WORKER_MEMORY // 2**20} MiB "
+        fig.error = (f"{path}: reading it needs more than the {LIMITS.worker_memory // 2**20} MiB "
                      "a document may use")
         return fig
     fig.seconds = time.perf_counter() - start
@@ -404,7 +404,7 @@ def documents_in(paths: Iterable[Path] = (), sources_dir: Path | None = None
 
 
 def measure_corpus(jobs: list[tuple[str, Path]], workers: int | None = None,
-                   timeout: float = MAX_SECONDS,
+                   timeout: float = LIMITS.seconds,
                    progress: Callable[[Iterator], Iterator] | None = None) -> CorpusFigures:
     """Measure every document in worker processes (each within the build's time and memory
     limits); results are in the order of `jobs`. `progress` wraps the iterator of results
@@ -416,7 +416,7 @@ def measure_corpus(jobs: list[tuple[str, Path]], workers: int | None = None,
 def _results(jobs: list[tuple[str, Path]], workers: int, timeout: float
              ) -> Iterator[DocumentFigures]:
     with ProcessPool(max_workers=min(workers, max(1, len(jobs))), initializer=limit_memory,
-                     initargs=(MAX_WORKER_MEMORY,)) as pool:
+                     initargs=(LIMITS.worker_memory,)) as pool:
         pending: deque = deque()
         for job in jobs:
             pending.append((job, pool.schedule(_measure, (job,), timeout=timeout)))

@@ -47,7 +47,16 @@ class Field:
 
 
 @dataclass(frozen=True)
-class Table:
+class Code:
+    """A field holding the code a line is classified by, in one system: function (功能分类),
+    economic (经济分类, department 3xx and government 5xx) or project (项目编码)."""
+    system: str
+    field: str
+    name: str | None = None  # the field printing the code's name, where the table has one
+
+
+@dataclass(frozen=True)
+class PublishedTable:
     name: str
     title: str
     description: str
@@ -55,9 +64,18 @@ class Table:
     primary_key: tuple[str, ...]
     foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
     standard_tables: str = ""  # which of the standard disclosure tables feed it
+    codes: tuple[Code, ...] = ()  # the fields holding its lines' codes, the hierarchy's first
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    def code_systems(self) -> set[str]:
+        """The systems its lines are coded in: function, economic, both, or project."""
+        return {c.system for c in self.codes}
+
+    def amount_fields(self) -> list[str]:
+        """The names of its amount fields (in yuan), in column order."""
+        return [f.name for f in self.fields if f.amount]
 
     def schema(self) -> dict:
         """The Frictionless Table Schema descriptor."""
@@ -111,14 +129,20 @@ DOC_FK = (("document_id",), "documents", ("document_id",))
 SIDES = ("income", "expenditure", "expenditure_by_use")
 
 
+FUNCTION_CODE = (Code("function", "function_code", "name"),)
+ECONOMIC_CODES = (Code("economic", "department_economic_code", "department_economic_name"),
+                  Code("economic", "government_economic_code", "government_economic_name"))
+
+
 def _fact(name: str, title: str, description: str, standard_tables: str,
           fields: tuple[Field, ...], primary_key: tuple[str, ...],
-          foreign_keys: tuple = ()) -> Table:
-    return Table(name, title, description, (DOCUMENT_ID,) + fields + PROVENANCE,
-                 ("document_id",) + primary_key, (DOC_FK,) + foreign_keys, standard_tables)
+          foreign_keys: tuple = (), codes: tuple[Code, ...] = ()) -> PublishedTable:
+    return PublishedTable(name, title, description, (DOCUMENT_ID,) + fields + PROVENANCE,
+                          ("document_id",) + primary_key, (DOC_FK,) + foreign_keys,
+                          standard_tables, codes)
 
 
-DOCUMENTS = Table(
+DOCUMENTS = PublishedTable(
     "documents", "部门预算公开文档",
     "One row per source disclosure, with where it came from and what it covers.",
     (
@@ -168,7 +192,7 @@ DOCUMENTS = Table(
     ("document_id",),
 )
 
-DOCUMENT_TABLES = Table(
+DOCUMENT_TABLES = PublishedTable(
     "document_tables", "文档所含表格",
     "Every standard table recognized in each document, with where it is printed, its unit, "
     "how many published rows it gave, and its notes. An empty table (printed with a note such "
@@ -201,7 +225,7 @@ DOCUMENT_TABLES = Table(
     (DOC_FK,),
 )
 
-FUNCTION_CLASSES = Table(
+FUNCTION_CLASSES = PublishedTable(
     "function_classes", "支出功能分类科目",
     "Government expenditure function classification codes seen in the documents: 类 (3 "
     "digits) > 款 (5) > 项 (7), with a printed name where a document printed one.",
@@ -215,7 +239,7 @@ FUNCTION_CLASSES = Table(
     ((("parent_code",), "function_classes", ("function_code",)),),
 )
 
-ECONOMIC_CLASSES = Table(
+ECONOMIC_CLASSES = PublishedTable(
     "economic_classes", "支出经济分类科目",
     "Expenditure economic classification codes seen in the documents, in both systems: "
     "部门预算支出经济分类 (department, 3xx) and 政府预算支出经济分类 (government, 5xx); "
@@ -258,6 +282,7 @@ INCOME_EXPENDITURE_SUMMARY = _fact(
     "1 部门收支总体情况表 / 收支预算总表 / 财务收支预算总表",
     _SUMMARY_KEYS + (amount("amount", "金额", "Amount of the line"),),
     ("side", "parent_item", "item"), _FC_FK,
+    codes=(Code("function", "function_code"),),
 )
 
 APPROPRIATION_SUMMARY = _fact(
@@ -274,6 +299,7 @@ APPROPRIATION_SUMMARY = _fact(
         amount("state_capital", "国有资本经营预算", "State capital operations part"),
     ),
     ("side", "parent_item", "item"), _FC_FK,
+    codes=(Code("function", "function_code"),),
 )
 
 INCOME_SOURCES = (
@@ -323,6 +349,7 @@ INCOME_BY_SOURCE = _fact(
     ) + tuple(amount(n, t, d) for n, t, d in INCOME_SOURCES),
     ("line_type", "unit_code", "function_code", "name"),  # name: units printed without a code
     ((("function_code",), "function_classes", ("function_code",)),),
+    codes=FUNCTION_CODE,
 )
 
 EXPENDITURE_MEASURES = (
@@ -366,6 +393,7 @@ EXPENDITURE_BY_FUNCTION = _fact(
     ),
     ("fund", "line_type", "unit_code", "function_code", "name", "repeat"),
     ((("function_code",), "function_classes", ("function_code",)),),
+    codes=FUNCTION_CODE,
 )
 
 EXPENDITURE_BY_FUNCTION_AND_ECONOMIC = _fact(
@@ -392,6 +420,7 @@ EXPENDITURE_BY_FUNCTION_AND_ECONOMIC = _fact(
     ((("function_code",), "function_classes", ("function_code",)),
      (("government_economic_code",), "economic_classes", ("economic_code",)),
      (("department_economic_code",), "economic_classes", ("economic_code",))),
+    codes=(Code("function", "function_code", "function_name"),) + ECONOMIC_CODES,
 )
 
 ECONOMIC_KEYS = (
@@ -420,6 +449,7 @@ BASIC_EXPENDITURE_BY_ECONOMIC = _fact(
         amount("public", "公用经费", "Public (running) costs"),
     ),
     ("fund",) + ECONOMIC_PK, ECONOMIC_FKS,
+    codes=ECONOMIC_CODES,
 )
 
 EXPENDITURE_BY_ECONOMIC = _fact(
@@ -435,6 +465,9 @@ EXPENDITURE_BY_ECONOMIC = _fact(
              required=True, enum=("all", "general_public_budget", "general_public_budget_project",
                                   "administrative_operating", "basic")),
     ) + ECONOMIC_KEYS + (
+        text("unit_name", "单位名称",
+             "Budget unit the row belongs to, as printed, where the table names its units "
+             "without codes (广州's 部门预算基本支出预算表): on the unit's line and its items"),
         amount("total", "总计", "Total"),
         amount("basic", "基本支出", "Basic expenditure, where the table splits basic and project"),
         amount("project", "项目支出", "Project expenditure, where the table splits basic and project"),
@@ -455,8 +488,10 @@ EXPENDITURE_BY_ECONOMIC = _fact(
         amount("unit_funds", "单位资金", "The unit's own funds, where printed as one column"),
         amount("non_appropriation_balance", "使用非财政拨款结余",
                "Balance of earlier years' non-appropriation funds drawn on"),
+        amount("other_funds", "其他资金", "Other funds, where a table prints them as one column"),
     ),
-    ("scope",) + ECONOMIC_PK, ECONOMIC_FKS,
+    ("scope",) + ECONOMIC_PK + ("unit_name",), ECONOMIC_FKS,
+    codes=ECONOMIC_CODES,
 )
 
 THREE_PUBLIC_EXPENSES = _fact(
@@ -555,6 +590,7 @@ PERFORMANCE_BUDGETS = _fact(
              "form that prints no code: with the name it identifies the project"),
     ),
     ("scope", "line_type", "unit_code", "project_code", "name", "project_unit"),
+    codes=(Code("project", "project_code", "name"),),
 )
 
 PERFORMANCE_GOALS = _fact(
@@ -600,6 +636,7 @@ PERFORMANCE_TARGETS = _fact(
     ),
     ("scope", "project_code", "project_name", "project_unit", "activity", "level1", "level2",
      "level3"),
+    codes=(Code("project", "project_code", "project_name"),),
 )
 
 GOVERNMENT_PROCUREMENT = _fact(
@@ -645,6 +682,7 @@ PROCUREMENT_BY_FUNCTION = _fact(
     ),
     ("line_type", "unit_code", "function_code", "name"),
     ((("function_code",), "function_classes", ("function_code",)),),
+    codes=FUNCTION_CODE,
 )
 
 CATALOGUE_CODE = r"^\d{2,10}$"
@@ -676,7 +714,7 @@ GOVERNMENT_PURCHASED_SERVICES = _fact(
     ("fund", "line_type", "catalogue_level1", "catalogue_level2", "catalogue_level3", "repeat"),
 )
 
-CHECK_RULES = Table(
+CHECK_RULES = PublishedTable(
     "check_rules", "勾稽校验规则",
     "The accounting identities every document is checked against (pipeline/checks.py).",
     (
@@ -689,7 +727,7 @@ CHECK_RULES = Table(
     ("rule",),
 )
 
-CHECKS = Table(
+CHECKS = PublishedTable(
     "checks", "勾稽校验结果",
     "The result of every accounting check on every document: expected against printed, "
     "pass, fail or not applicable (the rule's tables are absent). A failure the contributor "
@@ -715,7 +753,7 @@ CHECKS = Table(
     (DOC_FK, (("rule",), "check_rules", ("rule",))),
 )
 
-TABLES: tuple[Table, ...] = (
+TABLES: tuple[PublishedTable, ...] = (
     DOCUMENTS, DOCUMENT_TABLES, FUNCTION_CLASSES, ECONOMIC_CLASSES, INCOME_EXPENDITURE_SUMMARY, INCOME_BY_SOURCE,
     EXPENDITURE_BY_FUNCTION, EXPENDITURE_BY_FUNCTION_AND_ECONOMIC, APPROPRIATION_SUMMARY, BASIC_EXPENDITURE_BY_ECONOMIC,
     EXPENDITURE_BY_ECONOMIC, THREE_PUBLIC_EXPENSES, PROJECTS, PERFORMANCE_BUDGETS,

@@ -2,58 +2,33 @@
 
 One function per layout: `lines` (a row per code, unit or project), `summary` (tables 1
 and 4: side-by-side blocks of line items), `form_row` (三公). The performance tables
-(12, 13) live in performance.py. Amounts become exact yuan; codes become one string.
+(12, 13) live in performance_targets.py; what every layout shares, in common.py. Amounts become exact yuan; codes become one string.
 """
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
 from pipeline import families
-from pipeline.errors import RecognitionError
+from pipeline.normalize.common import (Context, TableError, amount_of, provenance, table_error,
+                                       table_unit, unit_kind)
 from pipeline.recognize.tables import Table, header_paths
+from pipeline.metadata.classifications import (class_key, economic_class_reference,
+                                               economic_codes, function_class_names)
 from pipeline.metadata.registry import BY_NAME
 from pipeline.families import ColumnSpec
 from pipeline.values import (AmountError, clean, digits, join_code, label, looks_like_data,
                      looks_numeric, parse_amount,
                      split_numbering, to_yuan)
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "metadata" / "reference"
-DEFAULT_UNIT = "万元"  # DOMAIN: amounts are in 万元 unless a table says otherwise
 # What a column can be besides a published field (families/budget.yml `columns`): a code, its
 # name, or both printed together; parts of a code printed in columns of their own (类/款/项);
 # an economic class named without a code; the unit a line belongs to; the year it is for.
 COLUMN_ROLES = frozenset({"code", "name", "code_1", "code_2", "code_3", "unit_name", "year",
                           "dept_1", "dept_2", "dept_code", "dept_name",
                           "gov_1", "gov_2", "gov_code", "gov_name", "class_name"})
-
-
-@dataclass
-class Context:
-    """What normalization needs to know about the document beyond the table itself."""
-
-    document_id: str
-    path: Path
-    department_code: str | None = None
-    unit_names: set[str] = field(default_factory=set)
-    warnings: list[str] = field(default_factory=list)
-
-
-class TableError(RecognitionError):
-    """A recognized table whose content cannot be normalized."""
-
-
-def table_error(ctx: Context, table: Table, message: str, row: int | None = None) -> TableError:
-    page = table.grid.page_of_row(row) if row is not None else table.page
-    where = "" if page is not None or row is None or table.grid.line is None else \
-        f" (transcript line ≈{table.grid.line + row})"
-    return TableError(ctx.path, message + where, page=page, table=table.title)
 
 
 def map_columns(paths: list[list[str]], specs: tuple[ColumnSpec, ...]) -> dict[int, str]:
@@ -116,35 +91,6 @@ def _check_unmapped(table: Table, ctx: Context, paths, mapping, resource: str | 
                                    "beside an item column"), i)
 
 
-def table_unit(table: Table, ctx: Context) -> str:
-    """The unit amounts are printed in: the table's 单位 line, a unit in its header labels
-    (项目金额（万元）), or 万元 by default (reported)."""
-    if table.unit:
-        return table.unit
-    tpl = families.load()
-    for row in table.header_rows():
-        for text in row:
-            m = tpl.pattern("unit_in_text").search(clean(text).replace("(", "（").replace(")", "）"))
-            if m:
-                table.unit, table.unit_source = m.group("unit"), "header"
-                return table.unit
-    ctx.warnings.append(f"{table.title} ({table.where}): no unit printed; assumed {DEFAULT_UNIT}")
-    table.unit, table.unit_source = DEFAULT_UNIT, "assumed"
-    return DEFAULT_UNIT
-
-
-def _amount(table: Table, ctx: Context, text: str, unit: str, row: int) -> Decimal | None:
-    try:
-        return to_yuan(parse_amount(text), unit)
-    except AmountError as exc:
-        raise table_error(ctx, table, str(exc), row) from None
-
-
-def _provenance(table: Table, ctx: Context, row: int, unit: str) -> dict:
-    return {"document_id": ctx.document_id, "source_table": table.title,
-            "source_page": table.grid.page_of_row(row), "source_unit": unit}
-
-
 def _is_total(text: str) -> bool:
     return bool(families.load().pattern("total_labels").match(label(text)))
 
@@ -154,13 +100,9 @@ def _is_none_marker(cells: list[str]) -> bool:
     return len(filled) == 1 and bool(families.load().pattern("none_labels").match(filled[0]))
 
 
-AMOUNT_KEYS = {f.name for t in BY_NAME.values() for f in t.fields if f.amount}
+AMOUNT_KEYS = {name for t in BY_NAME.values() for name in t.amount_fields()}
 _CLASS_PREFIX = {"function_code": "2", "department_economic_code": "3",
                  "government_economic_code": "5"}
-
-
-def _unit_kind(code: str, ctx: Context) -> str:
-    return "department" if code == ctx.department_code or len(code) <= 3 else "unit"
 
 
 def _is_unit_code(code: str, name: str, field_name: str, ctx: Context) -> bool:
@@ -207,7 +149,8 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
                     named_units: bool = False) -> dict:
     """The identifying columns of a line row, and its line_type."""
     out: dict = {}
-    if resource in ("expenditure_by_function", "income_by_source", "procurement_by_function"):
+    systems = BY_NAME[resource].code_systems()
+    if systems == {"function"}:
         code = join_code([cells.get(k, "") for k in ("code_1", "code_2", "code_3")]) \
             or digits(cells.get("code"))
         name = clean(cells.get("name"))
@@ -222,7 +165,7 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
         texts = [cells.get(k, "") for k in ("code_1", "code", "name", "unit_code", "unit_name")]
         kind = "item" if code else ("department_or_unit" if unit else
                                     _named_unit(name) if named_units else "")
-    elif resource in ("basic_expenditure_by_economic", "expenditure_by_economic"):
+    elif systems == {"economic"}:
         dept = join_code([cells.get("dept_1", ""), cells.get("dept_2", "")]) \
             or digits(cells.get("dept_code"))
         gov = join_code([cells.get("gov_1", ""), cells.get("gov_2", "")]) \
@@ -251,8 +194,9 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
         if uncoded and kind != "item":  # coded by _code_economic_names, or the department's line
             kind = "department" if label(uncoded) in ctx.unit_names else "item"
             out["class_name"] = uncoded if kind == "item" else None
+            out["unit_name"] = None if kind == "item" else uncoded
         texts.append(cells.get("class_name", ""))
-    elif resource == "expenditure_by_function_and_economic":
+    elif systems == {"function", "economic"}:
         codes = {}
         for field_name, code_key, name_key in (("function", "code", "name"),
                                                ("government_economic", "gov_code", "gov_name"),
@@ -295,7 +239,7 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
             if out.get(k) and _is_total(out[k]):
                 out[k] = None
     elif kind == "department_or_unit":
-        kind = _unit_kind(out["unit_code"], ctx)
+        kind = unit_kind(out["unit_code"], ctx)
     elif not kind:
         kind = "total"  # a row with amounts but nothing naming it: the table's total
     out["line_type"] = kind
@@ -470,7 +414,7 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
     mapping = choose_line_layout(table, ctx, list(siblings))
     _warn_unpublished_columns(table, ctx, mapping)
     unit = table_unit(table, ctx)
-    amount_fields = {f.name for f in BY_NAME[resource].fields if f.amount}
+    amount_fields = set(BY_NAME[resource].amount_fields())
     out = []
     current_unit: str | None = None
     paths = header_paths(table.grid, table.n_header)
@@ -488,11 +432,11 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
             current_unit = record["unit_code"]
         elif record["line_type"] == "item" and current_unit and not record.get("unit_code"):
             record["unit_code"] = current_unit
-        amounts = {k: _amount(table, ctx, cells[k], unit, i) for k in cells if k in amount_fields}
+        amounts = {k: amount_of(table, ctx, cells[k], unit, i) for k in cells if k in amount_fields}
         if record["line_type"] == "total" and all(v is None for v in amounts.values()):
             continue  # an empty table's lone 合计 row carries nothing
         record.update(amounts)
-        record.update(_provenance(table, ctx, i, unit))
+        record.update(provenance(table, ctx, i, unit))
         out.append(record)
     if resource == "government_procurement":
         _fill_procurement(out)
@@ -505,19 +449,21 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
 
 # Tables whose lines name units and items alike: the field naming an item, the field its
 # unit's name goes to
-_NAMED_UNIT_FIELDS = {"projects": ("project_name", "project_unit")}
+_NAMED_UNIT_FIELDS = {"projects": ("project_name", "project_unit"),
+                      "expenditure_by_economic": ("class_name", "unit_name")}
 
 
 def _find_unit_lines(rows: list[dict], table: Table, ctx: Context, cent: Decimal) -> None:
     """Items named, not coded, may be preceded by their unit's line, told apart on the page
-    by indentation only (广州市信访局 over its projects). Where the lines do not add up to the
+    by indentation only (广州市信访局 over its projects or its economic classes). Where the lines do not add up to the
     table's total, the identities decide: a unit's line equals the sum of the lines after it
     up to the next unit's, and the units add up to the total (one unit equal to the total is
     the department's line). The unit's name is carried to its items. TableError when no
     such reading holds."""
     name_key, unit_key = _NAMED_UNIT_FIELDS[table.kind.resource]
     whole = next((r for r in rows if r["line_type"] == "total"), None)
-    lines = [r for r in rows if r["line_type"] in ("item", "department") and not r.get("unit_code")]
+    lines = [r for r in rows if r["line_type"] in ("item", "department") and not r.get("unit_code")
+             and (r.get(name_key) or r.get(unit_key))]
     if whole is None or whole.get("total") is None or len(lines) < 2:
         return
 
@@ -629,7 +575,7 @@ def normalize_label_list(table: Table, ctx: Context) -> list[dict]:
         if not labels:
             continue
         key = next((s.key for s in specs if s.matches(labels)), None)
-        value = _amount(table, ctx, row[-1], unit, i)
+        value = amount_of(table, ctx, row[-1], unit, i)
         if key is None:
             if value is not None:
                 raise table_error(ctx, table, f"line {'/'.join(labels)!r} is not a known item; "
@@ -638,60 +584,8 @@ def normalize_label_list(table: Table, ctx: Context) -> list[dict]:
             continue
         record[key] = value
         first = i if first is None else first
-    record.update(_provenance(table, ctx, first if first is not None else table.n_header, unit))
+    record.update(provenance(table, ctx, first if first is not None else table.n_header, unit))
     return [record]
-
-
-@lru_cache(maxsize=1)
-def _function_class_rows() -> tuple[dict, ...]:
-    with open(REFERENCE_DIR / "function_classes.csv", encoding="utf-8") as f:
-        return tuple(csv.DictReader(f))
-
-
-def function_class_reference() -> dict[str, str]:
-    """National function classes (类): 3-digit code -> name."""
-    return {row["code"]: row["name"] for row in _function_class_rows()}
-
-
-@lru_cache(maxsize=1)
-def function_class_names() -> dict[str, str]:
-    """Normalized name or alias of a function class (类) -> its 3-digit code."""
-    names: dict[str, str] = {}
-    for row in _function_class_rows():
-        for name in [row["name"]] + [a for a in row["aliases"].split("|") if a]:
-            names[_class_key(name)] = row["code"]
-    return names
-
-
-def _class_key(name: str) -> str:
-    return re.sub(r"(支出)?$", "", label(name))
-
-
-@lru_cache(maxsize=1)
-def economic_class_reference() -> dict[str, dict[str, tuple[str, ...]]]:
-    """National economic classes (reference/economic_classes.csv), per system (department,
-    government): normalized name -> the codes (类 3 digits, 款 5) bearing it."""
-    names: dict[str, dict[str, list[str]]] = {}
-    with open(REFERENCE_DIR / "economic_classes.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            names.setdefault(row["system"], {}).setdefault(label(row["name"]), []).append(row["code"])
-    return {system: {n: tuple(c) for n, c in by_name.items()} for system, by_name in names.items()}
-
-
-def _economic_codes(names: list[str], classes: dict[str, tuple[str, ...]]) -> list[str] | str:
-    """The code of each name, in printed order, in one system: a 类 bearing the name, or a
-    款 bearing it under the 类 line above; exactly one must fit. Else why not."""
-    codes: list[str] = []
-    parent = ""
-    for name in names:
-        fits = [c for c in classes.get(label(name), ())
-                if len(c) == 3 or (parent and len(c) == 5 and c.startswith(parent))]
-        if len(fits) != 1:
-            under = f" under {parent}" if parent else ""
-            return f"{name!r} names {'no' if not fits else 'more than one'} class{under}"
-        codes.append(fits[0])
-        parent = fits[0] if len(fits[0]) == 3 else parent
-    return codes
 
 
 _ECONOMIC_SYSTEM_FIELDS = {"department": ("department_economic_code", "department_economic_name"),
@@ -710,7 +604,7 @@ def _code_economic_names(rows: list[dict], table: Table, ctx: Context) -> None:
         r.pop("class_name", None)
     if not named:
         return
-    readings = {system: _economic_codes(names, classes)
+    readings = {system: economic_codes(names, classes)
                 for system, classes in sorted(economic_class_reference().items())}
     fit = {system: codes for system, codes in readings.items() if not isinstance(codes, str)}
     if len(fit) != 1:
@@ -813,7 +707,7 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
                 record["amount"] = next(iter(amounts.values()), None)
             else:
                 record.update(amounts)
-            record.update(_provenance(table, ctx, i, unit))
+            record.update(provenance(table, ctx, i, unit))
             out.append(record)
     return out
 
@@ -823,7 +717,7 @@ def _block_amounts(table, ctx, blocks, n, i, row, unit, cell) -> dict:
     next blocks (当年支出小计 across 功能分类 and 支出用途), its amount is printed in the last
     block it covers."""
     def read(block):
-        return {key: _amount(table, ctx, row[c] if c < len(row) else "", unit, i)
+        return {key: amount_of(table, ctx, row[c] if c < len(row) else "", unit, i)
                 for c, key in block["amounts"].items()}
     amounts = read(blocks[n])
     if cell is not None and all(v is None for v in amounts.values()):
@@ -842,7 +736,7 @@ def _summary_codes(side: str, item: str, parent: str | None, level: int) -> dict
     code = _item_code_of(item, patterns.get(side, {}))
     if code == "appropriation" and parent:  # 其中：财政拨款 under 一般公共预算
         code = f"{_item_code_of(parent, patterns[side]) or side}_appropriation"
-    fc = function_class_names().get(_class_key(item)) if side == "expenditure" and level else None
+    fc = function_class_names().get(class_key(item)) if side == "expenditure" and level else None
     return {"item_code": code or (f"function_class_{fc}" if fc else None), "function_code": fc}
 
 
@@ -877,7 +771,7 @@ def _vertical_form(table: Table, ctx: Context, paths: list[list[str]]) -> list[d
     first = None
     for i, row in table.body():
         text = _LIST_NUMBERING.sub("", clean(row[0]))
-        value = _amount(table, ctx, row[column] if column < len(row) else "", unit, i)
+        value = amount_of(table, ctx, row[column] if column < len(row) else "", unit, i)
         meaning = vocabulary.read_path([text]) if text else None
         key = vocabulary.field_for(table.kind.resource, meaning, table.kind.fixes) \
             if meaning is not None else None
@@ -891,7 +785,7 @@ def _vertical_form(table: Table, ctx: Context, paths: list[list[str]]) -> list[d
         first = i if first is None else first
     if "grand_total" in record and "total" not in record:
         record["total"] = record.pop("grand_total")
-    record.update(_provenance(table, ctx, first if first is not None else table.n_header, unit))
+    record.update(provenance(table, ctx, first if first is not None else table.n_header, unit))
     return [record]
 
 
@@ -937,20 +831,20 @@ def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
         if years and not re.match(rf"^{max(years)}年", clean(cells.get("year"))):
             continue  # a row of last year's figures, or of the change: not this budget's
         for c in other_funds:  # a fund's share is the item's whole only beside zeros
-            if _amount(table, ctx, row[c] if c < len(row) else "", unit, i):
+            if amount_of(table, ctx, row[c] if c < len(row) else "", unit, i):
                 raise table_error(ctx, table, f"column {c + 1} ({'/'.join(paths[c])}) holds "
                                   f"{row[c]!r}: an item split by fund with amounts in more "
                                   "than one fund has no published field", i)
         cells.pop("year", None)
-        amounts = {k: _amount(table, ctx, v, unit, i) for k, v in cells.items()
+        amounts = {k: amount_of(table, ctx, v, unit, i) for k, v in cells.items()
                    if k not in ("unit_code", "name")}
         if not any(v is not None for v in amounts.values()):
             continue
         code, name = digits(cells.get("unit_code")), clean(cells.get("name"))
-        kind = "total" if not code or _is_total(name) else _unit_kind(code, ctx)
+        kind = "total" if not code or _is_total(name) else unit_kind(code, ctx)
         record = {"line_type": kind, "unit_code": code or None,
                   "name": None if _is_total(name) else name or None}
         record.update(amounts)
-        record.update(_provenance(table, ctx, i, unit))
+        record.update(provenance(table, ctx, i, unit))
         out.append(record)
     return out

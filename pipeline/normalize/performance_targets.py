@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from pipeline import families
-from pipeline.normalize.layouts import Context, _amount, _provenance, table_error, table_unit, _unit_kind
+from pipeline.normalize.common import (Context, amount_of, provenance, table_error, table_unit,
+                                       unit_kind)
 from pipeline.recognize.tables import Table, header_paths
 from pipeline.values import clean, digits, label, looks_numeric, parse_indicator_value
 
@@ -102,12 +103,12 @@ def normalize_department(table: Table, ctx: Context) -> dict[str, list[dict]]:
                 goals[-1]["content"] += "\n" + text
             else:
                 goals.append({"kind": "goal", "name": None, "content": text,
-                              **_provenance(table, ctx, i, unit or "万元")})
+                              **provenance(table, ctx, i, unit or "万元")})
         elif section == "tasks":
             if task_header.match(label(cells[0])):
                 continue
             goals.append({"kind": "task", "name": cells[0], "content": cells[-1] if len(cells) > 1 else "",
-                          **_provenance(table, ctx, i, unit or "万元")})
+                          **provenance(table, ctx, i, unit or "万元")})
         elif section == "budget":
             text = "".join(c for c in cells if not looks_numeric(c))
             m = tpl.pattern("unit_in_text").search(text.replace("(", "（").replace(")", "）"))
@@ -131,7 +132,7 @@ def normalize_department(table: Table, ctx: Context) -> dict[str, list[dict]]:
                 raise table_error(ctx, table, f"indicator row without a 三级指标: {cells}", i)
             targets.append(_indicator("department", level1, level2, l3, value, note,
                                       project_code=None, project_name=None,
-                                      **_provenance(table, ctx, i, unit or "万元")))
+                                      **provenance(table, ctx, i, unit or "万元")))
     _backfill_level1(targets)
     budgets = []
     if budget:
@@ -139,8 +140,8 @@ def normalize_department(table: Table, ctx: Context) -> dict[str, list[dict]]:
             unit = table_unit(table, ctx)
         record = {"scope": "department", "line_type": "total", "unit_code": None,
                   "project_code": None, "name": None}
-        record.update({k: _amount(table, ctx, v, unit, budget_row) for k, v in budget.items()})
-        record.update(_provenance(table, ctx, budget_row, unit))
+        record.update({k: amount_of(table, ctx, v, unit, budget_row) for k, v in budget.items()})
+        record.update(provenance(table, ctx, budget_row, unit))
         budgets.append(record)
     for r in goals + targets:
         r["source_unit"] = unit or None
@@ -200,14 +201,14 @@ def normalize_department_activities(table: Table, ctx: Context, header: int,
             content = "\n".join(c for c in texts if not goal_rx.match(label(c)))
             if content:
                 goals.append({"kind": "goal", "name": None, "content": content,
-                              **_provenance(table, ctx, i, unit)})
+                              **provenance(table, ctx, i, unit)})
         elif any(notes_rx.match(label(c)) for c in texts):
             if [c for c in texts if not notes_rx.match(label(c))]:
                 raise table_error(ctx, table, f"其他说明 {texts} is not read", i)
         elif any(looks_numeric(c) for c in texts):
             if budgets or len(budget_cols) != len(specs):
                 raise table_error(ctx, table, f"funds {texts} under a header {paths} not read", i)
-            got = {k: _amount(table, ctx, cells[c] if c < len(cells) else "", unit, i)
+            got = {k: amount_of(table, ctx, cells[c] if c < len(cells) else "", unit, i)
                    for k, c in budget_cols.items()}
             for fund in ("appropriation", "other_funds"):
                 parts = [got[f"{fund}_basic"], got[f"{fund}_project"]]
@@ -217,7 +218,7 @@ def normalize_department_activities(table: Table, ctx: Context, header: int,
             budgets.append({"scope": "department", "line_type": "total", "unit_code": None,
                             "project_code": None, "name": None, "total": got["total"],
                             "appropriation": got["appropriation"],
-                            "other_funds": got["other_funds"], **_provenance(table, ctx, i, unit)})
+                            "other_funds": got["other_funds"], **provenance(table, ctx, i, unit)})
     for i, row in enumerate(rows[header + 1:], start=header + 1):
         get = {k: clean(row[c]) if c < len(row) else "" for k, c in columns.items()}
         if not any(get.values()):
@@ -228,7 +229,7 @@ def normalize_department_activities(table: Table, ctx: Context, header: int,
                               f"{get['activity']!r}: not an 一级 and 二级指标 before a 三级", i)
         targets.append(_indicator("department", *levels, _value(get, qualitative), None,
                                   project_code=None, project_name=None, activity=get["activity"],
-                                  **_provenance(table, ctx, i, unit)))
+                                  **provenance(table, ctx, i, unit)))
     return {"performance_goals": goals, "performance_budgets": budgets,
             "performance_targets": targets}
 
@@ -344,14 +345,14 @@ def normalize_project_form(table: Table, ctx: Context, form: dict) -> dict[str, 
         targets += [_indicator(p.get("scope", "project"), t.get("level1"), t.get("level2"), t["level3"],
                                t["value"], t.get("value_note"), project_code=None,
                                project_name=p["name"], project_unit=p.get("unit"),
-                               **_provenance(table, ctx, i, unit)) for i, t in p["targets"]]
+                               **provenance(table, ctx, i, unit)) for i, t in p["targets"]]
         if p["amounts"]:
             row = p["budget_row"]
             budgets.append({"scope": p.get("scope", "project"), "line_type": "item",
                             "unit_code": None, "project_code": None, "name": p["name"],
                             "project_unit": p.get("unit"),
-                            **{k: _amount(table, ctx, v, unit, row) for k, v in p["amounts"].items()},
-                            **_provenance(table, ctx, row, unit)})
+                            **{k: amount_of(table, ctx, v, unit, row) for k, v in p["amounts"].items()},
+                            **provenance(table, ctx, row, unit)})
     return {"performance_budgets": budgets, "performance_targets": targets}
 
 
@@ -398,11 +399,11 @@ def normalize_project_levels(table: Table, ctx: Context, columns: dict[str, int]
     for p in projects:
         budgets.append({"scope": "project", "line_type": "item", "unit_code": None,
                         "project_code": p["code"], "name": p["name"],
-                        **{k: _amount(table, ctx, v, unit, p["row"]) for k, v in p["amounts"].items()},
-                        **_provenance(table, ctx, p["row"], unit)})
+                        **{k: amount_of(table, ctx, v, unit, p["row"]) for k, v in p["amounts"].items()},
+                        **provenance(table, ctx, p["row"], unit)})
         targets += [_indicator("project", t["level1"], t.get("level2"), t["indicator"],
                                _value(t, qualitative), None, project_code=p["code"],
-                               project_name=p["name"], **_provenance(table, ctx, i, unit))
+                               project_name=p["name"], **provenance(table, ctx, i, unit))
                     for i, t in p["targets"]]
     return {"performance_budgets": budgets, "performance_targets": targets}
 
@@ -446,10 +447,10 @@ def normalize_projects(table: Table, ctx: Context) -> dict[str, list[dict]]:
                 get[key] = text
         code = digits(get.get("code"))
         if code:
-            amounts = {k: _amount(table, ctx, get.get(k, ""), unit, i)
+            amounts = {k: amount_of(table, ctx, get.get(k, ""), unit, i)
                        for k in ("total", "government_budget", "special_account", "unit_funds")}
             is_project = len(code) > 9
-            kind = "item" if is_project else _unit_kind(code, ctx)
+            kind = "item" if is_project else unit_kind(code, ctx)
             if not is_project:
                 current_unit = code
             project = {"code": code, "name": get.get("name") or None} if is_project else None
@@ -457,7 +458,7 @@ def normalize_projects(table: Table, ctx: Context) -> dict[str, list[dict]]:
                             "unit_code": current_unit if is_project else code,
                             "project_code": code if is_project else None,
                             "name": get.get("name") or None, **amounts,
-                            **_provenance(table, ctx, i, unit)})
+                            **provenance(table, ctx, i, unit)})
         elif get.get("code"):
             raise table_error(ctx, table, f"project code {get['code']!r} is not a code", i)
         for category, pair in pairs.items():
@@ -470,5 +471,5 @@ def normalize_projects(table: Table, ctx: Context) -> dict[str, list[dict]]:
             targets.append(_indicator("project", category, None, pair["indicator"],
                                       pair.get("value"), None, project_code=project["code"],
                                       project_name=project["name"],
-                                      **_provenance(table, ctx, i, unit)))
+                                      **provenance(table, ctx, i, unit)))
     return {"performance_budgets": budgets, "performance_targets": targets}

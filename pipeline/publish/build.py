@@ -24,11 +24,13 @@ from pebble import ProcessExpired, ProcessPool
 from tqdm import tqdm
 
 from pipeline.publish.cache import Cache
-from pipeline.check.engine import GAP_RULE, gap_subject, report, run_checks, unacknowledged_failures
+from pipeline.check.engine import GAP_RULE, gap_subject, run_checks, unacknowledged_failures
+from pipeline.check.report import report
 from pipeline.errors import PipelineError, RecognitionError, SourceError
 from pipeline.extract import Extraction, extract_document
-from pipeline.limits import MAX_SECONDS, MAX_WORKER_MEMORY
-from pipeline.publish.package import PACKAGE_META, PackageWriter, recover, validate_package, write_schemas
+from pipeline.limits import LIMITS, Limits
+from pipeline.publish.package import PACKAGE_META, PackageWriter, recover, write_schemas
+from pipeline.publish.validate import validate_package
 from pipeline.sources import Source, discover, links_in, load_source
 
 
@@ -63,12 +65,14 @@ class Outcome:
 NO_TABLES = "none of the standard budget tables found"
 
 
-def extract_files(paths: list[Path], document_id: str, meta=None) -> Extraction:
+def extract_files(paths: list[Path], document_id: str, meta=None,
+                  limits: Limits = LIMITS) -> Extraction:
     """`extract_document` on the files of one disclosure. A file with no tables is fine as
     the companion of a tables file (the narrative published apart); alone it is an error,
     which says how to give the two together."""
     try:
-        return extract_document(paths[0] if len(paths) == 1 else paths, document_id, meta)
+        return extract_document(paths[0] if len(paths) == 1 else paths, document_id, meta,
+                                limits)
     except RecognitionError as exc:
         if len(paths) == 1 and exc.message.startswith(NO_TABLES):
             exc.message += ("; if this file is the narrative (情况说明) of a disclosure whose "
@@ -78,10 +82,10 @@ def extract_files(paths: list[Path], document_id: str, meta=None) -> Extraction:
         raise
 
 
-def extract_source(source: Source) -> Extraction:
+def extract_source(source: Source, limits: Limits = LIMITS) -> Extraction:
     """Extract one validated source (all its files, read as one document), checking the
     document is what source.yml says."""
-    extraction = extract_files(source.documents, source.id, source.meta)
+    extraction = extract_files(source.documents, source.id, source.meta, limits)
     if extraction.format != source.meta.format:
         raise SourceError(source.folder / "source.yml",
                           f"format: says {source.meta.format!r} but "
@@ -94,37 +98,38 @@ def limit_memory(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def process(folder: Path) -> Outcome:
+def process(folder: Path, limits: Limits = LIMITS) -> Outcome:
     """Validate, extract and check one source folder (runs in a worker process)."""
     source = None
     try:
-        source = load_source(folder)
-        extraction = extract_source(source)
+        source = load_source(folder, limits)
+        extraction = extract_source(source, limits)
     except PipelineError as exc:
         return Outcome(folder.name, error=str(exc))
     except MemoryError:
         where = source.where if source else folder
         return Outcome(folder.name, error=f"{where}: reading it needs more than the "
-                       f"{MAX_WORKER_MEMORY // 2**20} MiB a document may use (a decompression "
+                       f"{limits.worker_memory // 2**20} MiB a document may use (a decompression "
                        "bomb, or a far larger document than any disclosure)")
     checks = run_checks(source.id, extraction, source.meta.acknowledged)
     return Outcome(folder.name, source, extraction.slim(), checks)
 
 
 def outcomes(folders: list[Path], workers: int, timeout: float, cache: Cache | None = None,
-             keys: dict[str, str | None] | None = None) -> Iterator[Outcome]:
+             keys: dict[str, str | None] | None = None, limits: Limits = LIMITS) -> Iterator[Outcome]:
     """Process folders in worker processes, yielding outcomes in the folders' order; cached
     outcomes are reused. At most a few documents per worker run ahead, so memory does not
     grow with the corpus."""
     with ProcessPool(max_workers=workers, initializer=limit_memory,
-                     initargs=(MAX_WORKER_MEMORY,)) as pool:
-        yield from _windowed(folders, lambda folder: pool.schedule(process, (folder,),
+                     initargs=(limits.worker_memory,)) as pool:
+        yield from _windowed(folders, lambda folder: pool.schedule(process, (folder, limits),
                                                                    timeout=timeout),
                              4 * workers, timeout, cache, keys or {})
 
 
 def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Cache | None = None,
-                  keys: dict[str, str | None] | None = None) -> Iterator[Outcome]:
+                  keys: dict[str, str | None] | None = None,
+                  limits: Limits = LIMITS) -> Iterator[Outcome]:
     """The same as `outcomes`, on a Dask distributed cluster: `scheduler` is the address of a
     running scheduler, or "local" for a local cluster of one worker process per core. The
     source folders must be reachable from the workers (a shared file system). A document
@@ -135,12 +140,12 @@ def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Ca
 
     if scheduler == "local":
         cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                               memory_limit=MAX_WORKER_MEMORY, dashboard_address=None)
+                               memory_limit=limits.worker_memory, dashboard_address=None)
     else:
         cluster = scheduler
     with Client(cluster) as client:
         window = 4 * max(1, len(client.scheduler_info()["workers"]))
-        yield from _windowed(folders, lambda folder: client.submit(process, folder, pure=False),
+        yield from _windowed(folders, lambda folder: client.submit(process, folder, limits, pure=False),
                              window, timeout, cache, keys or {})
     if scheduler == "local":
         cluster.close()
@@ -191,8 +196,9 @@ def published_documents(package: Path) -> dict[str, str]:
 
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
           progress: bool = True, workers: int | None = None,
-          timeout: float = MAX_SECONDS, cache_dir: Path | None = None,
-          scheduler: str | None = None, allow_removal: Iterable[str] = ()) -> BuildResult:
+          timeout: float = LIMITS.seconds, cache_dir: Path | None = None,
+          scheduler: str | None = None, allow_removal: Iterable[str] = (),
+          limits: Limits = LIMITS) -> BuildResult:
     """Extract and check every document under `sources_dir`; publish the package to `out_dir`.
 
     Documents that fail (unreadable, invalid, over a limit, or with accounting checks
@@ -201,7 +207,8 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
     missing from `sources_dir` except those in `allow_removal`. With a
     `cache_dir`, unchanged documents are not extracted again, and a build where nothing
     changed returns at once. `scheduler` runs the extraction on Dask ("local" or the address
-    of a cluster's scheduler) instead of local worker processes."""
+    of a cluster's scheduler) instead of local worker processes. `limits` caps each
+    document's size, pages and worker memory; its time is capped by `timeout`."""
     recover(out_dir)  # before anything looks at what is published
     if schemas_dir is not None:
         write_schemas(schemas_dir)
@@ -220,8 +227,8 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
     seen: dict[str, str] = {}  # sha256 -> document id: the same file twice is an error
     writer = PackageWriter(out_dir)
     try:
-        jobs = dask_outcomes(folders, scheduler, timeout, cache, keys) if scheduler else \
-            outcomes(folders, workers or os.cpu_count() or 1, timeout, cache, keys)
+        jobs = dask_outcomes(folders, scheduler, timeout, cache, keys, limits) if scheduler else \
+            outcomes(folders, workers or os.cpu_count() or 1, timeout, cache, keys, limits)
         for outcome in tqdm(jobs,
                             total=len(folders), desc="extracting", unit="doc",
                             disable=not progress):

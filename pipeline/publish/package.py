@@ -1,10 +1,11 @@
-"""Write the data package: one CSV per published table plus datapackage.json, validated.
+"""Write the data package: one CSV per published table plus datapackage.json and its
+data dictionary (validation is validate.py's, the dictionary dictionary.py's).
 
 Rows are written as each document is done (`PackageWriter.add`), so memory does not grow
-with the corpus; the classification tables are gathered on the way. Every primary key
-starts with the document id (or belongs to a table written in one piece), so the writer
-checks key uniqueness one document at a time and frictionless validates the rest in a
-stream, one resource per process. Output is
+with the corpus; the classification tables are gathered on the way (metadata/
+classifications.py). Every primary key starts with the document id (or belongs to a table
+written in one piece), so the writer checks key uniqueness one document at a time and
+frictionless validates the rest in a stream, one resource per process. Output is
 deterministic: same sources, byte-identical files. The package is written to a temporary
 folder and swapped in only when complete, so a failed build leaves the old one intact.
 """
@@ -12,10 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,8 +21,9 @@ import yaml
 
 from pipeline.check.engine import rule_rows
 from pipeline.extract import Extraction
-from pipeline.normalize.layouts import function_class_reference
-from pipeline.metadata.registry import BY_NAME, TABLES, Table
+from pipeline.metadata.classifications import Classifications
+from pipeline.publish.dictionary import data_dictionary
+from pipeline.metadata.registry import BY_NAME, TABLES, PublishedTable
 from pipeline.sources import Source, sha256_of
 from pipeline.values import format_decimal
 
@@ -43,12 +42,12 @@ def csv_value(value) -> str:
     return str(value)
 
 
-def csv_row(table: Table, row: dict) -> list[str]:
+def csv_row(table: PublishedTable, row: dict) -> list[str]:
     """A row's cells in the order of its table's fields."""
     return [csv_value(row.get(n)) for n in table.field_names()]
 
 
-def write_table(path: Path, table: Table, rows: list[dict]) -> None:
+def write_table(path: Path, table: PublishedTable, rows: list[dict]) -> None:
     """One published table's rows as a CSV of its own, written as the package writes it."""
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
@@ -92,56 +91,6 @@ def table_rows(document_id: str, extraction: Extraction) -> list[dict]:
             for t in extraction.tables]
 
 
-class Classifications:
-    """Function and economic codes seen, with their printed names, and their parents."""
-
-    def __init__(self):
-        self.names: dict[str, dict[str, Counter]] = {"function": defaultdict(Counter),
-                                                     "economic": defaultdict(Counter)}
-
-    def see(self, resource: str, row: dict) -> None:
-        pairs = []
-        if resource in ("expenditure_by_function", "income_by_source", "procurement_by_function"):
-            pairs.append(("function", row.get("function_code"), row.get("name")))
-        elif resource in ("income_expenditure_summary", "appropriation_summary"):
-            pairs.append(("function", row.get("function_code"), None))
-        elif resource == "expenditure_by_function_and_economic":
-            pairs.append(("function", row.get("function_code"), row.get("function_name")))
-        if resource in ("basic_expenditure_by_economic", "expenditure_by_economic",
-                        "expenditure_by_function_and_economic"):
-            pairs.append(("economic", row.get("department_economic_code"),
-                          row.get("department_economic_name")))
-            pairs.append(("economic", row.get("government_economic_code"),
-                          row.get("government_economic_name")))
-        for system, code, name in pairs:
-            if code:
-                counter = self.names[system][code]
-                if name:
-                    counter[name] += 1
-
-    def rows(self, system: str) -> list[dict]:
-        names = self.names[system]
-        codes = set(names)
-        for code in list(codes):  # add every ancestor: 2010301 -> 20103 -> 201
-            while len(code) > 3:
-                code = code[:-2]
-                codes.add(code)
-        reference_names = function_class_reference() if system == "function" else {}
-        out = []
-        for code in sorted(codes):
-            seen = names.get(code)
-            name = min(seen, key=lambda n: (-seen[n], n)) if seen else reference_names.get(code)
-            level = {3: "类", 5: "款", 7: "项"}[len(code)]
-            row = {"level": level, "name": name, "parent_code": code[:-2] if len(code) > 3 else None}
-            if system == "function":
-                out.append({"function_code": code, **row})
-            else:
-                out.append({"economic_code": code,
-                            "system": "department" if code.startswith("3") else "government",
-                            **row})
-        return out
-
-
 class PackageWriter:
     """Streams rows into CSVs under a temporary folder; `finish` writes datapackage.json and
     swaps the folder in."""
@@ -164,7 +113,7 @@ class PackageWriter:
         self.document_ids: set[str] = set()
         self.key_errors: list[str] = []
 
-    def _write(self, table: Table, rows: list[dict]) -> None:
+    def _write(self, table: PublishedTable, rows: list[dict]) -> None:
         """Write rows that are all of one document (or the whole table), checking that no
         two share a primary key: with document ids unique, that makes keys unique."""
         names = table.field_names()
@@ -258,61 +207,3 @@ def package_descriptor(folder: Path, sources: list[dict]) -> dict:
     descriptor.update({"licenses": meta["licenses"], "contributors": meta["contributors"],
                        "sources": sources, "resources": resources})
     return descriptor
-
-
-def validate_package(descriptor: Path, keys_checked: bool = False,
-                     workers: int | None = None) -> list[str]:
-    """Frictionless validation of the package (schemas, keys, foreign keys, hashes), one
-    resource per process on `workers` processes (default: all cores).
-
-    frictionless checks a primary key by holding every key of the table in memory; with
-    `keys_checked` (the keys of the tables keyed by document were checked as they were
-    written, see `PackageWriter`), those tables are validated without it, so validation
-    streams and memory stays flat however large the package."""
-    from frictionless import FrictionlessException, Package
-
-    try:
-        names = [r.name for r in Package(str(descriptor)).resources]
-    except FrictionlessException as exc:
-        return [str(exc)]
-    jobs = [(descriptor, name, keys_checked) for name in names]
-    if not jobs:
-        return []
-    with ProcessPoolExecutor(max_workers=min(len(jobs), workers or os.cpu_count() or 1)) as pool:
-        return [error for errors in pool.map(_validate_resource, jobs) for error in errors]
-
-
-def _validate_resource(job: tuple[Path, str, bool]) -> list[str]:
-    from frictionless import FrictionlessException, Package, system
-
-    path, name, keys_checked = job
-    descriptor = json.loads(path.read_text(encoding="utf-8"))
-    if keys_checked:
-        for resource in descriptor["resources"]:
-            if resource["schema"].get("primaryKey", [None])[0] == "document_id":
-                del resource["schema"]["primaryKey"]
-    try:
-        with system.use_context(trusted=True):
-            report = Package(descriptor, basepath=str(path.parent)).get_resource(name).validate()
-    except FrictionlessException as exc:
-        return [f"{name}: {exc}"]
-    return [f"{name}: row {e.get('rowNumber', '-')}: {e.get('type')}: {e.get('note')}"
-            for task in report.tasks for e in (err.to_dict() for err in task.errors)] + \
-        [f"{name}: {e.message}" for e in report.errors]
-
-
-def data_dictionary(meta: dict) -> str:
-    """datapackage/README.md: what each published table and field holds, from the registry."""
-    lines = [f"# {meta['title']}", "", f"Version {meta['version']}. {meta['description']}", "",
-             "Amounts are in yuan (元) whatever the document printed; `source_unit` says what it "
-             "printed (万元 = 10,000 yuan). A blank cell means the document printed nothing "
-             "there, not zero. Every row names its document, table and page.", ""]
-    for table in TABLES:
-        lines += [f"## `{table.name}` — {table.title}", "", table.description, ""]
-        if table.standard_tables:
-            lines += [f"From: {table.standard_tables}.", ""]
-        lines += [f"Primary key: {', '.join(table.primary_key)}.", "",
-                  "| field | 名称 | type | description |", "|---|---|---|---|"]
-        lines += [f"| `{f.name}` | {f.title} | {f.type} | {f.description} |" for f in table.fields]
-        lines.append("")
-    return "\n".join(lines)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline import families
-from pipeline.model import Cell, Document, Grid, TextBlock
+from pipeline.model import Cell, Document, Grid, TextBlock, place
 from pipeline.families import Kind
 from pipeline.values import clean, is_page_number, label, looks_like_data, looks_numeric, split_numbering
 
@@ -37,7 +37,7 @@ class Table:
 
     @property
     def where(self) -> str:
-        return f"page {self.page}" if self.page is not None else f"line {self.line}"
+        return place(self.page, self.line)
 
     def header_rows(self) -> list[list[str]]:
         return self.grid.rows()[: self.n_header]
@@ -499,7 +499,7 @@ def recognize(doc: Document) -> Recognition:
             title_block is None and not dept and not unit
             or (kind is not None and kind.id == previous.kind.id and title == previous.title)
         )
-        where = f"page {grid.page}" if grid.page is not None else f"line {grid.line}"
+        where = place(grid.page, grid.line)
         if not continuation and kind is None:
             kind = tpl.kind_for_header(header_text(grid))
             if kind is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from pipeline.metadata.divisions import Division, read_divisions, region
-from pipeline.metadata.registry import BY_NAME, Table
+from pipeline.metadata.registry import BY_NAME, PublishedTable
 from pipeline.publish.site.config import SiteError, register_functions
 
 # A number column is declared NUMERIC (created as REAL, then renamed in the SQL, which
@@ -38,7 +38,7 @@ def read_descriptor(package_dir: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def registry_table(resource: dict) -> Table:
+def registry_table(resource: dict) -> PublishedTable:
     table = BY_NAME.get(resource["name"])
     if table is None:
         raise SiteError(f"table {resource['name']!r} of the package is not in "

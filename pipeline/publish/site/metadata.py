@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipeline.metadata.registry import BY_NAME, Table
+from pipeline.metadata.registry import BY_NAME, PublishedTable
 from pipeline.publish.site.config import PLUGIN_NAME, ROOT, SiteError, register_functions
 from pipeline.publish.site.database import read_descriptor, registry_table
 
@@ -45,7 +45,7 @@ def _build_date() -> str:
     return when.date().isoformat()
 
 
-def _column_description(table: Table, name: str) -> str:
+def _column_description(table: PublishedTable, name: str) -> str:
     f = next(f for f in table.fields if f.name == name)
     text = f"{f.title} · {f.description}"
     if name in table.primary_key and f.type == "string" and not f.required:
@@ -53,14 +53,14 @@ def _column_description(table: Table, name: str) -> str:
     return text
 
 
-def _table_metadata(table: Table, presentation: dict) -> dict:
+def _table_metadata(table: PublishedTable, presentation: dict) -> dict:
     description = table.description
     if table.standard_tables:
         description += f" From: {table.standard_tables}."
     description += f" Primary key: {', '.join(table.primary_key)}."
     meta = {"title": f"{table.title} ({table.name})", "description": description,
             "columns": {f.name: _column_description(table, f.name) for f in table.fields}}
-    units = {f.name: "yuan" for f in table.fields if f.amount}
+    units = {name: "yuan" for name in table.amount_fields()}
     if units:
         meta["units"] = units
     meta.update(presentation)
