@@ -50,6 +50,14 @@ def package(tmp_path_factory) -> Path:
     return out
 
 
+def read_source(document_id: str):
+    """One source folder read and checked as the build reads it: (extraction, checks)."""
+    from pipeline.publish.build import process
+    outcome = process(SOURCES / document_id)
+    assert outcome.error is None, outcome.error
+    return outcome.extraction, outcome.checks
+
+
 def read_table(package: Path, name: str, **where) -> list[dict]:
     """Rows of a published CSV, optionally filtered by column values."""
     with open(package / "data" / f"{name}.csv", encoding="utf-8", newline="") as f:

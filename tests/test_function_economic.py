@@ -3,11 +3,8 @@ expenditure_by_function_and_economic; and a function table that prints a code on
 budget unit without naming the unit (Beijing's 预算05表), its lines numbered by `repeat`."""
 from decimal import Decimal
 
-from conftest import SOURCES
+from conftest import read_source
 from pipeline import families
-from pipeline.publish.build import extract_source
-from pipeline.check.engine import run_checks
-from pipeline.sources import load_source
 
 FUZHONGXIN = "bj-city-fuzhongxin-2026-budget"
 XINFANGBAN = "bj-city-xinfangban-2026-budget"
@@ -16,13 +13,6 @@ JUNMINRONGHE = "bj-city-junminronghe-2026-budget"
 
 BEIJING_03 = "支出功能分类科目 政府支出经济分类科目 部门支出经济分类科目 合计 基本支出 项目支出"
 NATIONAL_03 = "功能分类科目编码 科目名称 合计 基本支出 项目支出"
-
-
-def _read(document_id: str):
-    source = load_source(SOURCES / document_id)
-    extraction = extract_source(source)
-    checks = run_checks(document_id, extraction, source.meta.acknowledged)
-    return extraction, checks
 
 
 def test_the_header_decides_between_kinds_sharing_a_title():
@@ -34,7 +24,7 @@ def test_the_header_decides_between_kinds_sharing_a_title():
 
 
 def test_lines_by_function_and_economic_code_sum_to_the_total():
-    extraction, checks = _read(FUZHONGXIN)
+    extraction, checks = read_source(FUZHONGXIN)
     report = next(t for t in extraction.tables if t.title == "预算03表支出总表")
     assert (report.kind, report.status, report.page, report.rows) == \
         ("expenditure_by_function_and_economic", "extracted", 3, 21)
@@ -61,7 +51,7 @@ def test_lines_by_function_and_economic_code_sum_to_the_total():
 
 
 def test_a_name_wrapped_over_two_lines_is_read_whole():
-    extraction, _ = _read(XINFANGBAN)
+    extraction, _ = read_source(XINFANGBAN)
     row = next(r for r in extraction.rows["expenditure_by_function_and_economic"]
                if r["function_code"] == "2080505")
     assert (row["function_name"], row["government_economic_code"],
@@ -70,7 +60,7 @@ def test_a_name_wrapped_over_two_lines_is_read_whole():
 
 
 def test_a_code_printed_once_per_unit_is_numbered_and_summed():
-    extraction, checks = _read(SHENJIJU)
+    extraction, checks = read_source(SHENJIJU)
     rows = [r for r in extraction.rows["expenditure_by_function"]
             if r["fund"] == "general_public_budget"]
     again = [(r["repeat"], r["total"]) for r in rows if r["function_code"] == "2010801"]
@@ -86,7 +76,7 @@ def test_a_code_printed_once_per_unit_is_numbered_and_summed():
 def test_lines_the_publisher_left_out_fail_the_sum():
     """junminronghe prints 7,077.056250 万元 of project spending in the totals of 预算03表 and
     预算05表 and on none of their lines: the sums fail (acknowledged), the lines stay."""
-    extraction, checks = _read(JUNMINRONGHE)
+    extraction, checks = read_source(JUNMINRONGHE)
     rows = extraction.rows["expenditure_by_function_and_economic"]
     assert not any(r["project"] for r in rows if r["line_type"] == "item")
     failed = {c["subject"]: c for c in checks if c["rule"] == "lines_sum_to_total"
@@ -100,7 +90,7 @@ def test_repeats_that_add_up_in_no_column_leave_the_table_a_gap():
     """tuiyijunren's 预算05表 prints 2050803 培训支出 18 times, no unit named, and its lines
     add up to the total in no column (the publisher left most spending off its lines): the
     repeats are not proven to be shares, so the table is not read, and says why."""
-    extraction, _ = _read("bj-city-tuiyijunren-2026-budget")
+    extraction, _ = read_source("bj-city-tuiyijunren-2026-budget")
     report = next(t for t in extraction.tables if t.title == "预算05表一般公共预算支出表")
     assert report.status == "not_extracted"
     assert "two rows with the same key" in report.reason and "not proven to be shares" in report.reason

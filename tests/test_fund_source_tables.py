@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import SOURCES
+from conftest import SOURCES, read_source
 from pipeline import families
 from pipeline.publish.build import extract_source
 from pipeline.check.engine import run_checks
@@ -63,9 +63,7 @@ def test_basic_expenditure_title():
 
 @pytest.fixture(scope="module")
 def shenjiju():
-    source = load_source(SOURCES / SHENJIJU)
-    extraction = extract_source(source)
-    return extraction, run_checks(SHENJIJU, extraction, source.meta.acknowledged)
+    return read_source(SHENJIJU)
 
 
 def test_procurement_by_function_rows(shenjiju):

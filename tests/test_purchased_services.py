@@ -2,14 +2,12 @@
 guiding catalogue (指导性目录 一级 > 二级 > 三级), published as government_purchased_services."""
 from decimal import Decimal
 
-from conftest import SOURCES
+from conftest import SOURCES, read_source
 from pipeline import families
-from pipeline.publish.build import extract_source
 from pipeline.check.engine import run_checks
 from pipeline.contribute.corpus import measure
 from pipeline.extract import extract_document
 from pipeline.normalize.layouts import catalogue_code_and_name
-from pipeline.sources import load_source
 
 YIBAOJU = "bj-city-yibaoju-2026-budget"
 SHENJIJU = "bj-city-shenjiju-2026-budget"
@@ -17,10 +15,8 @@ JUNMINRONGHE = "bj-city-junminronghe-2026-budget"
 
 
 def _read(document_id: str):
-    source = load_source(SOURCES / document_id)
-    extraction = extract_source(source)
+    extraction, checks = read_source(document_id)
     report = next(t for t in extraction.tables if t.resource == "government_purchased_services")
-    checks = run_checks(document_id, extraction, source.meta.acknowledged)
     return extraction.rows.get("government_purchased_services", []), report, checks
 
 
