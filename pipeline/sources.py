@@ -22,7 +22,8 @@ from pipeline.limits import LIMITS, Limits, check_size
 
 SOURCE_FILE = "source.yml"
 MAX_SOURCE_YML_BYTES = 64 * 1024
-DOCUMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
+MAX_SOURCE_YML_DEPTH = 8  # lists and mappings inside each other: source.yml uses three
+DOCUMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,99}")  # the whole name: use fullmatch
 
 
 class _Strict(BaseModel):
@@ -195,8 +196,7 @@ def parse_meta(path: Path) -> SourceMeta:
                                 "few fields, not data")
     try:
         text = path.read_text(encoding="utf-8")
-        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text)):
-            raise SourceError(path, "YAML aliases (*name) are not allowed in source.yml")
+        _check_yaml_shape(path, text)
         data = yaml.safe_load(text)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SourceError(path, f"not valid YAML: {exc}") from None
@@ -210,12 +210,52 @@ def parse_meta(path: Path) -> SourceMeta:
         raise SourceError(path, f"invalid: {problems}") from None
 
 
+def _check_yaml_shape(path: Path, text: str) -> None:
+    """Refuse aliases and deep nesting from the parser's events, before anything builds
+    the data: YAML's parser slows down with depth, and building nests Python calls (a
+    small file of nested lists would take a minute, then overflow the stack)."""
+    depth = 0
+    for event in yaml.parse(text):
+        if isinstance(event, yaml.AliasEvent):
+            raise SourceError(path, "YAML aliases (*name) are not allowed in source.yml")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_SOURCE_YML_DEPTH:
+                raise SourceError(path, f"lists or mappings nested over {MAX_SOURCE_YML_DEPTH} "
+                                        "deep: source.yml holds a few fields, not data")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _shown(name: str) -> str:
+    """A file or folder name as messages print it: control characters (a newline, a tab)
+    escaped, so that a name cannot hide them or break a message in two."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
+def check_document_id(folder: Path) -> None:
+    """A document's id is its folder's name: it must be a document id from start to end
+    (lowercase letters, digits and hyphens), else the folder is refused by name."""
+    name = folder.name
+    if DOCUMENT_ID.fullmatch(name):
+        return
+    where = folder.parent / _shown(name)
+    if name.startswith("."):
+        why = ("is a hidden folder (its name starts with '.'); sources/ holds only document "
+               "folders, none is skipped: rename it to its document id or move it out")
+    elif not name.isprintable():
+        why = ("folder name holds a control character (a newline, a tab, ...: shown "
+               "escaped); a document id is lowercase letters, digits and hyphens only")
+    else:
+        why = ("folder name must be a document id: 3 to 100 lowercase letters, digits and "
+               "hyphens, not starting with a hyphen")
+    raise SourceError(where, why)
+
+
 def load_source(folder: Path, limits: Limits = LIMITS) -> Source:
     """Validate a source folder: its id, source.yml, the document file, its size and its
     checksum."""
-    if not DOCUMENT_ID.match(folder.name):
-        raise SourceError(folder, "folder name must be a document id: lowercase letters, "
-                                  "digits and hyphens")
+    check_document_id(folder)
     refuse_links(folder)
     meta = parse_meta(folder / SOURCE_FILE)
     source = Source(folder, meta)
@@ -247,7 +287,7 @@ def refuse_links(folder: Path) -> None:
 
 
 def discover(root: Path) -> list[Path]:
-    """Every document folder under sources/, sorted so builds are deterministic. Symbolic
-    links are listed too, so that `load_source` refuses them by name."""
-    return sorted(p for p in root.iterdir()
-                  if (p.is_dir() or p.is_symlink()) and not p.name.startswith("."))
+    """Every folder under sources/, sorted so builds are deterministic. None is skipped:
+    symbolic links and folders whose name is not a document id (a hidden folder, a name
+    ending in a newline) are listed too, so that `load_source` refuses them by name."""
+    return sorted(p for p in root.iterdir() if p.is_dir() or p.is_symlink())

@@ -21,7 +21,6 @@ import time
 from collections import deque
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -33,13 +32,9 @@ from pipeline.check.engine import GAP_RULE, gap_subject, run_checks
 from pipeline.errors import PipelineError, RecognitionError
 from pipeline.extract import read_document
 from pipeline.limits import LIMITS
-from pipeline.model import Document, Grid, TextBlock
+from pipeline.model import Document
+from pipeline.recognize.contents import body_prints, contents_titles, match_contents
 from pipeline.sources import SOURCE_FILE, discover, load_source
-from pipeline.values import clean, split_numbering
-
-MAX_CONTENTS_LINE = 60  # a longer line is narrative: the table of contents has ended
-CONTENTS_PAGES = 3  # pages after the one printing 目录 that may still hold its entries
-CLOSE_TITLE = 0.75  # share of a contents title's characters a differently worded title holds
 
 
 @dataclass
@@ -108,191 +103,6 @@ class CorpusFigures:
 
 # --- what the document prints ------------------------------------------------------------
 
-_PART = re.compile(r"^第[一二三四五六七八九十]+部分")
-_LEADER = re.compile(r"…|\.{3,}|·{2,}|-{3,}|_{3,}")
-_YEAR = re.compile(r"\d{4}\s*年度?")
-_TABLE_END = re.compile(r"表\s*([(（][^()（）]*[)）])?$")  # 一般公共预算支出情况表（按功能分类科目）
-
-
-def _entry_text(line: str) -> str:
-    """A line of the contents without its bullet, dotted leader, page number and closing
-    punctuation."""
-    text = clean(line)
-    text = re.sub(r"^[-*•]\s*", "", text)
-    text = _LEADER.split(text)[0]
-    text = re.sub(r"\s+\d+$", "", text)
-    return text.strip().rstrip("；;。，,").strip()
-
-
-def contents_titles(doc: Document) -> list[str] | None:
-    """The tables listed in the document's table of contents (目录), as printed; None when it
-    prints no contents (or lists no table in them).
-
-    Entries are the numbered lines (一、 1. （一）) of the contents whose text ends in 表, or
-    in 表 and a bracket (一般公共预算支出情况表（按功能分类科目）); a title wrapped onto the
-    next, unnumbered line is joined; a numbered heading over entries numbered another way
-    (五、部门预算表 over 1. … 9. …) is a heading, not a table. The contents end at a line too
-    long for a title, at a line or part heading (第一部分) seen twice (the body starts), at
-    a grid, or a few pages after the 目录 page."""
-    return _contents(doc)[0] or None
-
-
-def _lines(doc: Document) -> Iterator[tuple[int | None, str | Grid]]:
-    """The document in reading order as (page number, a line of text or a grid)."""
-    for page in doc.pages:
-        for item in page.items:
-            if isinstance(item, Grid):
-                yield page.number, item
-            else:
-                for line in item.text.splitlines():
-                    yield page.number, line
-
-
-def _contents(doc: Document) -> tuple[list[str], range]:
-    """(the table titles of the contents, the positions in `_lines` from 目录 to its last
-    entry: the rest is the body, which may also come before it, in an earlier file)."""
-    started, start_page, start, last = False, None, 0, -1
-    seen: set[str] = set()
-    parts: set[str] = set()
-    entries: list[tuple[int, str]] = []  # (numbering level, text)
-    pending: tuple[int, str] | None = None
-    for pos, (number, line) in enumerate(_lines(doc)):
-        if started and number is not None and start_page is not None \
-                and number > start_page + CONTENTS_PAGES:
-            break
-        if isinstance(line, Grid):
-            if started and entries:
-                break
-            continue
-        squeezed = re.sub(r"\s", "", line)
-        if not started:
-            if squeezed in ("目录", "目次"):
-                started, start_page, start = True, number, pos
-            continue
-        text = _entry_text(line)
-        if not text:
-            continue
-        part = _PART.match(text)
-        level, rest = _numbering(text)
-        heading = bool(part) or level in (1, 2, 3)  # not the tail of a wrapped title
-        if len(text) > MAX_CONTENTS_LINE or (heading and text in seen):
-            break
-        seen.add(text)
-        if part:
-            if part.group(0) in parts:
-                break
-            parts.add(part.group(0))
-        if level in (1, 2, 3):
-            if pending:
-                entries.append(pending)
-            pending, last = (level, rest), pos
-        elif pending and not part and not _TABLE_END.search(pending[1]) \
-                and len(pending[1] + text) <= MAX_CONTENTS_LINE:
-            pending, last = (pending[0], pending[1] + text), pos  # a wrapped title
-        else:
-            if pending:
-                entries.append(pending)
-            pending = None
-    if pending:
-        entries.append(pending)
-    titles = []
-    for i, (level, text) in enumerate(entries):
-        after = entries[i + 1] if i + 1 < len(entries) else None
-        if not _TABLE_END.search(text):
-            continue
-        if after and after[0] != level and _TABLE_END.search(after[1]):
-            continue  # a heading over the tables below it, numbered another way
-        titles.append(text)
-    return titles, range(start, last + 1)
-
-
-def _numbering(text: str) -> tuple[int, str]:
-    """split_numbering, also for "4．2026年…" (a number then the year, no space)."""
-    level, rest = split_numbering(text)
-    if level == 0:
-        m = re.match(r"^\d{1,2}\s*[.、]\s*", text)
-        if m:
-            return 3, text[m.end():]
-    return level, rest
-
-
-def _title_key(title: str) -> str:
-    _, text = _numbering(clean(title))
-    return re.sub(r"\s", "", _YEAR.sub("", text))
-
-
-def _kind(title: str) -> str | None:
-    kind = families.load().kind_for_title(title)
-    return kind.id if kind else None
-
-
-def match_contents(listed: list[str], recognized: list[str], kinds: list[str] | None = None
-                   ) -> tuple[list[str], list[str]]:
-    """(the contents entries that no recognized table answers, the recognized tables that no
-    entry lists), one table per entry: the same title (without numbering and year), else a
-    table of the kind the entry's title names (`kinds`: the recognized tables' kinds;
-    政府采购支出预算表 answers 江苏省…政府采购预算表), else one title containing the other,
-    else a close one."""
-    keys = [_title_key(t) for t in recognized]
-    named = [{k, _kind(t)} - {None} for k, t in zip(kinds or [None] * len(recognized),
-                                                     recognized)]
-    free = list(range(len(recognized)))
-    rounds: list[Callable[[str, str, int], bool]] = [
-        lambda title, key, i: bool(key) and keys[i] == key,
-        lambda title, key, i: _kind(title) in named[i],
-        lambda title, key, i: bool(key and keys[i]) and (keys[i].endswith(key) or key in keys[i]
-                                                         or key.endswith(keys[i])),
-    ]
-    left = list(listed)
-    for same in rounds:
-        still = []
-        for title in left:
-            key = _title_key(title)
-            i = next((i for i in free if same(title, key, i)), None)
-            if i is None:
-                still.append(title)
-            else:
-                free.remove(i)
-        left = still
-    out = []
-    for title in left:
-        key = _title_key(title)
-        close = max(free, key=lambda i: SequenceMatcher(None, key, keys[i]).ratio(), default=None)
-        if close is not None and SequenceMatcher(None, key, keys[close]).ratio() >= 0.7:
-            free.remove(close)
-        else:
-            out.append(title)
-    return out, [recognized[i] for i in free]
-
-
-def body_prints(doc: Document, title: str) -> bool:
-    """Whether the document prints a contents entry's title outside its contents: a line (or
-    two lines joined, or a grid cell) that contains the title (numbering, year, 部门 and the
-    like removed), names the same standard table, or is a title holding most of its words
-    in order and naming no other standard table (年度项目支出绩效表 for 项目支出绩效目标表,
-    not 收支预算表 for 收入预算表)."""
-    tpl = families.load()
-    key = re.sub(r"\s", "", tpl.normalize_title(title))
-    kind = _kind(title)
-    contents = _contents(doc)[1]
-    texts: list[str] = []
-    for i, (_, line) in enumerate(_lines(doc)):
-        if i not in contents:
-            texts += [c.text for c in line.cells] if isinstance(line, Grid) else [line]
-    texts = [clean(t) for t in texts]
-    for text in texts + [a + b for a, b in zip(texts, texts[1:])]:
-        if not key or not text or len(text) > MAX_CONTENTS_LINE:
-            continue
-        other = re.sub(r"\s", "", tpl.normalize_title(text))
-        if key in other or (kind is not None and _kind(text) == kind):
-            return True
-        common = sum(b.size for b in SequenceMatcher(None, key, other).get_matching_blocks())
-        if other.endswith("表") and common >= CLOSE_TITLE * len(key) \
-                and None in (kind, _kind(text)):
-            return True
-    return False
-
-
 _UNPLACED = re.compile(r"^(?P<title>.*) \((?:page|line) \d+\): ")
 
 
@@ -345,8 +155,9 @@ def measure(kind: str, path: Path) -> DocumentFigures:
         fig.error = str(exc)
         if isinstance(exc, RecognitionError):  # read, but no table: count what it prints
             try:
-                files = load_source(path).documents if kind == "source" else [path]
-                count = printed(read_document(files), [], [])
+                source = load_source(path) if kind == "source" else None
+                with families.use(source.meta.kind if source else families.DEFAULT):
+                    count = printed(read_document(source.documents if source else [path]), [], [])
                 fig.printed, fig.printed_from, fig.not_printed = (count.count, count.source,
                                                                   count.not_printed)
             except PipelineError:
@@ -369,8 +180,9 @@ def measure(kind: str, path: Path) -> DocumentFigures:
             continue  # gaps are counted as tables failed
         key = "acknowledged" if r["status"] == "fail" and r["acknowledged"] else r["status"]
         fig.checks[key] = fig.checks.get(key, 0) + 1
-    count = printed(extraction.document, [t.title for t in extraction.tables],
-                    extraction.unplaced, [t.kind for t in extraction.tables])
+    with families.use(extraction.family):
+        count = printed(extraction.document, [t.title for t in extraction.tables],
+                        extraction.unplaced, [t.kind for t in extraction.tables])
     fig.printed, fig.printed_from = count.count, count.source
     fig.not_recognized, fig.not_printed, fig.unlisted = (count.not_recognized,
                                                          count.not_printed, count.unlisted)

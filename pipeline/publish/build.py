@@ -66,13 +66,13 @@ NO_TABLES = "none of the standard budget tables found"
 
 
 def extract_files(paths: list[Path], document_id: str, meta=None,
-                  limits: Limits = LIMITS) -> Extraction:
+                  limits: Limits = LIMITS, ocr: bool = False) -> Extraction:
     """`extract_document` on the files of one disclosure. A file with no tables is fine as
     the companion of a tables file (the narrative published apart); alone it is an error,
     which says how to give the two together."""
     try:
         return extract_document(paths[0] if len(paths) == 1 else paths, document_id, meta,
-                                limits)
+                                limits, ocr)
     except RecognitionError as exc:
         if len(paths) == 1 and exc.message.startswith(NO_TABLES):
             exc.message += ("; if this file is the narrative (情况说明) of a disclosure whose "
@@ -82,10 +82,10 @@ def extract_files(paths: list[Path], document_id: str, meta=None,
         raise
 
 
-def extract_source(source: Source, limits: Limits = LIMITS) -> Extraction:
-    """Extract one validated source (all its files, read as one document), checking the
-    document is what source.yml says."""
-    extraction = extract_files(source.documents, source.id, source.meta, limits)
+def extract_source(source: Source, limits: Limits = LIMITS, ocr: bool = False) -> Extraction:
+    """Extract one validated source (all its files, read as one document; with `ocr`, every
+    page by OCR), checking the document is what source.yml says."""
+    extraction = extract_files(source.documents, source.id, source.meta, limits, ocr)
     if extraction.format != source.meta.format:
         raise SourceError(source.folder / "source.yml",
                           f"format: says {source.meta.format!r} but "
@@ -98,38 +98,65 @@ def limit_memory(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def process(folder: Path, limits: Limits = LIMITS) -> Outcome:
+def too_big(where: Path, limits: Limits) -> str:
+    """The error for a document that needs more memory than a worker may use."""
+    return (f"{where}: reading it needs more than the {limits.worker_memory // 2**20} MiB a "
+            "document may use (a decompression bomb, or a far larger document than any "
+            "disclosure)")
+
+
+def process(folder: Path, limits: Limits = LIMITS, ocr: bool = False) -> Outcome:
     """Validate, extract and check one source folder (runs in a worker process)."""
     source = None
     try:
         source = load_source(folder, limits)
-        extraction = extract_source(source, limits)
+        extraction = extract_source(source, limits, ocr)
     except PipelineError as exc:
         return Outcome(folder.name, error=str(exc))
     except MemoryError:
-        where = source.where if source else folder
-        return Outcome(folder.name, error=f"{where}: reading it needs more than the "
-                       f"{limits.worker_memory // 2**20} MiB a document may use (a decompression "
-                       "bomb, or a far larger document than any disclosure)")
+        return Outcome(folder.name, error=too_big(source.where if source else folder, limits))
     checks = run_checks(source.id, extraction, source.meta.acknowledged)
     return Outcome(folder.name, source, extraction.slim(), checks)
 
 
+def extract_outcome(paths: list[Path], document_id: str, meta=None,
+                    limits: Limits = LIMITS, ocr: bool = False) -> Outcome:
+    """`extract_files` as a worker runs it: the extraction (document kept), or the error."""
+    try:
+        return Outcome(document_id, extraction=extract_files(paths, document_id, meta, limits,
+                                                             ocr))
+    except PipelineError as exc:
+        return Outcome(document_id, error=str(exc))
+    except MemoryError:
+        return Outcome(document_id, error=too_big(paths[0], limits))
+
+
+def run_limited(work, args: tuple, where: Path, limits: Limits = LIMITS) -> Outcome:
+    """Run `work(*args)` (which returns an Outcome) in one worker process under the limits
+    a build gives each document: its memory capped, stopped after `limits.seconds`. A
+    worker that is stopped or dies gives an Outcome with the error naming `where`."""
+    with ProcessPool(max_workers=1, initializer=limit_memory,
+                     initargs=(limits.worker_memory,)) as pool:
+        return _result(where, pool.schedule(work, args, timeout=limits.seconds),
+                       limits.seconds, None, {})
+
+
 def outcomes(folders: list[Path], workers: int, timeout: float, cache: Cache | None = None,
-             keys: dict[str, str | None] | None = None, limits: Limits = LIMITS) -> Iterator[Outcome]:
+             keys: dict[str, str | None] | None = None, limits: Limits = LIMITS,
+             ocr: bool = False) -> Iterator[Outcome]:
     """Process folders in worker processes, yielding outcomes in the folders' order; cached
     outcomes are reused. At most a few documents per worker run ahead, so memory does not
     grow with the corpus."""
     with ProcessPool(max_workers=workers, initializer=limit_memory,
                      initargs=(limits.worker_memory,)) as pool:
-        yield from _windowed(folders, lambda folder: pool.schedule(process, (folder, limits),
+        yield from _windowed(folders, lambda folder: pool.schedule(process, (folder, limits, ocr),
                                                                    timeout=timeout),
                              4 * workers, timeout, cache, keys or {})
 
 
 def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Cache | None = None,
                   keys: dict[str, str | None] | None = None,
-                  limits: Limits = LIMITS) -> Iterator[Outcome]:
+                  limits: Limits = LIMITS, ocr: bool = False) -> Iterator[Outcome]:
     """The same as `outcomes`, on a Dask distributed cluster: `scheduler` is the address of a
     running scheduler, or "local" for a local cluster of one worker process per core. The
     source folders must be reachable from the workers (a shared file system). A document
@@ -145,7 +172,8 @@ def dask_outcomes(folders: list[Path], scheduler: str, timeout: float, cache: Ca
         cluster = scheduler
     with Client(cluster) as client:
         window = 4 * max(1, len(client.scheduler_info()["workers"]))
-        yield from _windowed(folders, lambda folder: client.submit(process, folder, limits, pure=False),
+        yield from _windowed(folders, lambda folder: client.submit(process, folder, limits, ocr,
+                                                                  pure=False),
                              window, timeout, cache, keys or {})
     if scheduler == "local":
         cluster.close()
@@ -198,7 +226,7 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
           progress: bool = True, workers: int | None = None,
           timeout: float = LIMITS.seconds, cache_dir: Path | None = None,
           scheduler: str | None = None, allow_removal: Iterable[str] = (),
-          limits: Limits = LIMITS) -> BuildResult:
+          limits: Limits = LIMITS, ocr: bool = False) -> BuildResult:
     """Extract and check every document under `sources_dir`; publish the package to `out_dir`.
 
     Documents that fail (unreadable, invalid, over a limit, or with accounting checks
@@ -208,7 +236,9 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
     `cache_dir`, unchanged documents are not extracted again, and a build where nothing
     changed returns at once. `scheduler` runs the extraction on Dask ("local" or the address
     of a cluster's scheduler) instead of local worker processes. `limits` caps each
-    document's size, pages and worker memory; its time is capped by `timeout`."""
+    document's size, pages and worker memory; its time is capped by `timeout`. `ocr` reads
+    every page of every PDF by OCR (pages without a text layer are read so anyway, when the
+    OCR extra is installed)."""
     recover(out_dir)  # before anything looks at what is published
     if schemas_dir is not None:
         write_schemas(schemas_dir)
@@ -216,22 +246,28 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path | None = None,
     cache = Cache(cache_dir) if cache_dir else None
     # no cache key for a folder holding links: a link replacing a file of the same size and
     # time must not reuse the file's outcome, so load_source sees and refuses it
-    keys = {f.name: None if links_in(f) else cache.key(f) for f in folders} if cache else {}
+    keys = {f.name: None if links_in(f) else cache.key(f, ocr) for f in folders} if cache else {}
     fingerprint = _fingerprint(keys, out_dir) if cache else None
     if cache and fingerprint:
         unchanged = _unchanged(cache, fingerprint, out_dir)
         if unchanged:
             return unchanged
     result = BuildResult()
-    before = set(published_documents(out_dir))
-    seen: dict[str, str] = {}  # sha256 -> document id: the same file twice is an error
+    published = published_documents(out_dir)
+    before = set(published)
+    # sha256 -> document id: the same file twice is an error, blamed on the document that
+    # was not published (whatever the order of their ids), so one added never fails one
+    # published; a published document's files count from the start while it is in sources/
+    present = {f.name for f in folders}
+    seen: dict[str, str] = {sha: doc for doc, shas in sorted(published.items())
+                            if doc in present for sha in shas.split("; ") if sha}
     writer = PackageWriter(out_dir)
     try:
-        jobs = dask_outcomes(folders, scheduler, timeout, cache, keys, limits) if scheduler else \
-            outcomes(folders, workers or os.cpu_count() or 1, timeout, cache, keys, limits)
+        jobs = dask_outcomes(folders, scheduler, timeout, cache, keys, limits, ocr) if scheduler \
+            else outcomes(folders, workers or os.cpu_count() or 1, timeout, cache, keys, limits, ocr)
         for outcome in tqdm(jobs,
                             total=len(folders), desc="extracting", unit="doc",
-                            disable=not progress):
+                            disable=None if progress else True):  # None: on a terminal only
             _take(outcome, writer, result, seen)
         finished = writer.finish()
         result.validation_errors = writer.key_errors + validate_package(
@@ -271,7 +307,10 @@ def _unchanged(cache: Cache, fingerprint: str, out_dir: Path) -> BuildResult | N
     last = cache.last_build()
     if last.get("fingerprint") != fingerprint or last.get("package") != _package_hash(out_dir):
         return None
-    return BuildResult(**last["result"], package=out_dir)
+    try:
+        return BuildResult(**last["result"], package=out_dir)
+    except (KeyError, TypeError):  # a record of another shape: build again
+        return None
 
 
 def _take(outcome: Outcome, writer: PackageWriter, result: BuildResult, seen: dict) -> None:
@@ -281,7 +320,7 @@ def _take(outcome: Outcome, writer: PackageWriter, result: BuildResult, seen: di
     source, extraction = outcome.source, outcome.extraction
     result.check_reports[source.id] = report(source.id, outcome.checks)
     for entry, path in zip(source.meta.file_list, source.documents):  # each of its files
-        if entry.sha256 in seen:
+        if seen.get(entry.sha256, source.id) != source.id:
             result.failed[source.id] = (f"{path}: the same file as document "
                                         f"{seen[entry.sha256]} (sha256 {entry.sha256})")
             return

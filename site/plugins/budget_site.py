@@ -21,14 +21,25 @@ What it adds:
 - /charts: server-rendered SVG charts (no JavaScript, no CDN) of one department's spending
   by function class, basic vs project spending, and 三公 expenses over the years.
 - Template variables for the landing page (live counts from the database).
+- Limits, so that no request takes the site down: SQLite's length and column limits and a
+  cap on what one query returns, on every connection; a cap on a response; the serving
+  process's memory; half the SQL threads for requests with their own SQL; 405 for any
+  method but GET and HEAD; one short log line for a refused request (site/README.md).
 """
 from __future__ import annotations
 
+import asyncio
 import html
+import json
+import logging
+import os
 import re
-from urllib.parse import quote
+import sqlite3
 import unicodedata
+import weakref
+from contextlib import closing
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import parse_qsl, quote
 
 PLUGIN = "budget-site"
 DEFAULT_DATABASE = "budgets"
@@ -240,6 +251,208 @@ def _data_table(columns, series, totals=None) -> dict:
 
 
 # --------------------------------------------------------------------------------------
+# Limits: no request, whatever its SQL, takes the site down (site/README.md, "Limits").
+
+VALUE_LIMIT = 250_000  # bytes in one string or blob (SQLITE_LIMIT_LENGTH); the longest is 4 KB
+COLUMN_LIMIT = 100  # columns of one result (SQLITE_LIMIT_COLUMN); the widest table has 34
+RESULT_LIMIT = 10_000_000  # characters and bytes of the values one query returns
+RESPONSE_LIMIT = 32 * 2**20  # bytes of one response body (streamed downloads excepted)
+HEAP_LIMIT = 512 * 2**20  # SQLite's memory in the serving process (PRAGMA hard_heap_limit)
+MEMORY_LIMIT_MB = 2048  # address space of the serving process, in MiB ...
+MEMORY_ENV = "BUDGET_SITE_MEMORY_MB"  # ... unless this environment variable says otherwise
+QUEUE_LIMIT = 8  # requests with their own SQL waiting for a free slot; more get a 503
+# The server's own log (uvicorn's general logger), so that these lines read like its others.
+LOG = logging.getLogger("uvicorn.error")
+
+
+class ResultTooLarge(sqlite3.OperationalError):
+    """A query returned more than RESULT_LIMIT (shown as the query's error, status 400)."""
+
+
+def _budgeted_rows(limit: int):
+    """A row factory making sqlite3.Row objects that raises ResultTooLarge once the values
+    one cursor returned pass `limit` characters and bytes (a number or NULL counts 8)."""
+    state = {"cursor": lambda: None, "size": 0}
+
+    def factory(cursor, values):
+        if state["cursor"]() is not cursor:
+            state["cursor"], state["size"] = weakref.ref(cursor), 0
+        state["size"] += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in values)
+        if state["size"] > limit:
+            raise ResultTooLarge(f"query result larger than {limit:,} characters: "
+                                 "ask for fewer rows or shorter values")
+        return sqlite3.Row(cursor, values)
+
+    return factory
+
+
+def limit_connection(conn: sqlite3.Connection) -> None:
+    """SQLite's limits on one connection of the site: the length of a string or blob
+    (VALUE_LIMIT), the columns of a result (COLUMN_LIMIT), and what one query may return
+    (RESULT_LIMIT), so that no query holds more than about COLUMN_LIMIT x VALUE_LIMIT +
+    RESULT_LIMIT bytes of values."""
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_LIMIT)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, COLUMN_LIMIT)
+    conn.row_factory = _budgeted_rows(RESULT_LIMIT)
+
+
+def limit_process() -> int | None:
+    """Limits of the whole serving process: SQLite's heap (HEAP_LIMIT) and the address
+    space (MEMORY_LIMIT_MB MiB, or $BUDGET_SITE_MEMORY_MB), so that a request wanting more
+    fails with MemoryError (a 503) instead of the kernel killing the site. Returns the
+    address-space limit in bytes (None on a platform without one)."""
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute(f"pragma hard_heap_limit = {HEAP_LIMIT}")  # only ever lowers it
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    limit = int(os.environ.get(MEMORY_ENV) or MEMORY_LIMIT_MB) * 2**20
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY and soft <= limit:
+        limit = soft
+    else:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    LOG.info("budget-site: memory limited to %d MiB (address space), SQLite to %d MiB",
+             limit // 2**20, HEAP_LIMIT // 2**20)
+    return limit
+
+
+def _target(scope: dict) -> str:
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = scope.get("path", "") + (f"?{query}" if query else "")
+    return target if len(target) <= 160 else target[:160] + "…"
+
+
+def _log_refusal(status: int, method: str, target: str, message: str) -> None:
+    """One short line for a refused request (a 404 is ordinary traffic: INFO)."""
+    text = " ".join(re.sub(r"<[^>]*>", " ", str(message)).split()).split(". ")[0]
+    LOG.log(logging.INFO if status == 404 else logging.WARNING, "budget-site: %s %s %s: %s",
+            status, method, target, text if len(text) <= 200 else text[:200] + "…")
+
+
+async def _refuse(scope: dict, send, status: int, message: str, headers=()) -> None:
+    """Answer with `status` and `message` (JSON for a .json path, else text), logged."""
+    _log_refusal(status, scope.get("method", ""), _target(scope), message)
+    if scope.get("path", "").endswith(".json"):
+        body = json.dumps({"ok": False, "error": message, "status": status}).encode()
+        kind = b"application/json; charset=utf-8"
+    else:
+        body, kind = f"{status} {message}\n".encode(), b"text/plain; charset=utf-8"
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", kind), *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _capped(scope: dict, send, headers: list):
+    """`send` refusing (400) a response whose body, sent whole, is over RESPONSE_LIMIT. A
+    stream (a CSV export, a download) passes: it is produced in bounded parts."""
+    held = []
+
+    async def capped(message):
+        if message["type"] == "http.response.start":
+            held.append(message)
+            return
+        if held and message["type"] == "http.response.body":
+            start = held.pop()
+            if not message.get("more_body") and len(message.get("body", b"")) > RESPONSE_LIMIT:
+                await _refuse(scope, send, 400, f"response larger than "
+                              f"{RESPONSE_LIMIT // 2**20} MiB: ask for fewer rows or "
+                              "shorter values", headers)
+                return
+            await send(start)
+        await send(message)
+
+    return capped
+
+
+def _own_sql(scope: dict) -> bool:
+    """Whether a request brings its own SQL (?sql=, or a table's ?_where=)."""
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+    return any(key in ("sql", "_where") for key, _ in query)
+
+
+def guard(app, sql_threads: int, cors: bool = False):
+    """The site's ASGI middleware: the process limits when the server starts (`lifespan`,
+    which only a real server sends: `pipeline serve`, the image, every deploy target),
+    405 for any method but GET and HEAD (the site is read-only), at most half the SQL
+    threads (`num_sql_threads`) for requests that bring their own SQL, so that the pages
+    stay quick while slow queries run (QUEUE_LIMIT may wait, more get a 503), and
+    RESPONSE_LIMIT on every response. `cors`: refusals carry the CORS header too."""
+    slots = asyncio.Semaphore(max(1, sql_threads // 2))
+    waiting = 0
+    extra = [(b"access-control-allow-origin", b"*")] if cors else []
+
+    async def guarded(scope, receive, send):
+        nonlocal waiting
+        if scope["type"] == "lifespan":
+            limit_process()
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        if scope["method"] not in ("GET", "HEAD"):
+            return await _refuse(scope, send, 405, f"{scope['method']} is not allowed: the "
+                                 "site is read-only", [(b"allow", b"GET, HEAD"), *extra])
+        if not _own_sql(scope):
+            return await app(scope, receive, _capped(scope, send, extra))
+        if slots.locked() and waiting >= QUEUE_LIMIT:
+            return await _refuse(scope, send, 503, "too many queries at once: try again "
+                                 "shortly", [(b"retry-after", b"10"), *extra])
+        waiting += 1
+        try:
+            await slots.acquire()
+        finally:
+            waiting -= 1
+        try:
+            await app(scope, receive, _capped(scope, send, extra))
+        finally:
+            slots.release()
+
+    return guarded
+
+
+def error_page(datasette, request, exception):
+    """Datasette's error page for `exception`, logged in one line (a fault of the site,
+    status 500, with its traceback, but never Datasette's dump of every local variable,
+    150 KB a request); a value too big is a 400, a request that ran out of memory a 503."""
+    from datasette.utils import add_cors_headers
+    from datasette.utils.asgi import Base400, Response
+    from datasette.views.base import DatasetteError
+    from markupsafe import Markup
+
+    status, title, info, message = 500, None, {}, str(exception)
+    if isinstance(exception, Base400):
+        status, message = exception.status, exception.args[0] if exception.args else ""
+    elif isinstance(exception, DatasetteError):
+        status, title, info = exception.status, exception.title, dict(exception.error_dict)
+        message = Markup(exception.message) if exception.message_is_html \
+            else exception.message
+    elif isinstance(exception, sqlite3.DataError):  # a value over VALUE_LIMIT, say
+        status, title = 400, "Invalid SQL"
+    elif isinstance(exception, MemoryError):
+        status, message = 503, "not enough memory for this request: ask for less"
+    if status == 500:
+        LOG.error("budget-site: 500 %s %s", request.method, _target(request.scope),
+                  exc_info=exception)
+    else:
+        _log_refusal(status, request.method, _target(request.scope), message)
+
+    async def page():
+        info.update({"ok": False, "error": message, "status": status, "title": title})
+        headers = {}
+        if datasette.cors:
+            add_cors_headers(headers)
+        if request.path.endswith(".json"):
+            return Response.json(info, status=status, headers=headers)
+        html_page = await datasette.render_template([f"{status}.html", "error.html"], info,
+                                                    request=request)
+        return Response.html(html_page, status=status, headers=headers)
+
+    return page
+
+
+# --------------------------------------------------------------------------------------
 # Datasette hooks. Imported lazily so the tokenizer above is usable without Datasette.
 
 try:
@@ -278,8 +491,6 @@ async def _departments(db) -> list[dict]:
 
 def picker_json(departments: list[dict]) -> str:
     """The departments the picker searches, as JSON safe inside a <script> element."""
-    import json
-
     data = [{"id": d["department_id"], "name": d["department_name"],
              "names": d["names"] if d["names"] != d["department_name"] else "",
              "division": d["division_name"], "province": d["province_name"],
@@ -514,6 +725,16 @@ if hookimpl:
         conn.create_function("cjk_match", 1, fts_query, deterministic=True)
         conn.create_function("cjk_terms", 1, index_terms, deterministic=True)
         conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+        limit_connection(conn)
+
+    @hookimpl
+    def asgi_wrapper(datasette):
+        return lambda app: guard(app, datasette.setting("num_sql_threads"), datasette.cors)
+
+    @hookimpl(wrapper=True)
+    def handle_exception(datasette, request, exception):
+        yield  # Datasette's own handler is called, but its page (and dump) never awaited
+        return [error_page(datasette, request, exception)]
 
     @hookimpl
     def render_cell(value, column, datasette):

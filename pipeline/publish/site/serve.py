@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from pipeline.publish.site.config import (PACKAGE_DIR, PLUGIN_NAME, PLUGINS_DIR, STATIC_DIR,
-                                          TEMPLATES_DIR, site_config)
+                                          TEMPLATES_DIR, plugin_module, site_config)
 
 
 def _settings(config: dict) -> list[str]:
@@ -25,7 +25,7 @@ def _assets(package_dir: Path) -> list[str]:
 def serve_args(db_path: Path, metadata: Path, package_dir: Path = PACKAGE_DIR,
                host: str = "127.0.0.1", port: int = 8001, config: dict | None = None) -> list[str]:
     """`datasette serve` arguments: the database immutable (read-only), with the SQL time
-    limit and other settings of site.yml."""
+    limit and other settings of site.yml (the plugin adds the memory and size limits)."""
     config = config or site_config()
     return (["serve", "-i", str(db_path), "--metadata", str(metadata), "--host", host,
              "--port", str(port)] + _assets(package_dir) + _settings(config))
@@ -35,7 +35,9 @@ def publish_args(target: str, db_path: Path, metadata: Path, package_dir: Path =
                  extra: tuple[str, ...] = (), config: dict | None = None) -> list[str]:
     """`datasette package` (target 'package': a Docker image) or `datasette publish TARGET`
     arguments. The image serves the database immutable, with the same settings, plugin,
-    templates and static files, on the pinned Datasette."""
+    templates and static files, on the pinned Datasette. The plugin limits the serving
+    process's memory wherever it runs; Cloud Run is given that much memory (unless EXTRA
+    says `--memory`), so that the limit, not the platform, stops a request wanting more."""
     config = config or site_config()
     meta = json.loads(metadata.read_text(encoding="utf-8"))
     version = meta["plugins"][PLUGIN_NAME].get("package_version")
@@ -46,6 +48,8 @@ def publish_args(target: str, db_path: Path, metadata: Path, package_dir: Path =
     args += ["--extra-options", " ".join(_settings(config))]
     if version:
         args += ["--version-note", f"data package {version}"]
+    if target == "cloudrun" and not any(a.split("=")[0] == "--memory" for a in extra):
+        args += ["--memory", f"{plugin_module().MEMORY_LIMIT_MB}Mi"]
     return args + list(extra)
 
 
