@@ -141,7 +141,7 @@ def test_committed_package_is_what_the_sources_build(package):
         assert (committed / rel).read_bytes() == (package / rel).read_bytes(), rel
 
 
-def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
+def bad_pdfs() -> dict[str, tuple[bytes, str]]:
     from test_pdf_reader import EXPECTED, GREY_SQUARE, pdf_bytes
     real = (ROOT / "sources" / "sh-putuo-sifaju-2026-budget" / "document.pdf").read_bytes()
     words = [(60 + 100 * c, 60 + 20 * r, text) for r, row in enumerate(EXPECTED)
@@ -150,16 +150,15 @@ def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
         "truncated": (real[: len(real) // 2], "truncated or corrupt PDF"),
         "not-a-pdf": (b"<html>not a pdf</html>", "not a PDF"),
         "zero-pages": (pdf_bytes([]), "no pages"),
-        "scanned": (pdf_bytes([([], [], GREY_SQUARE)]),
-                    "no text layer on page 1; contribute a transcript or an OCR'd PDF"),
+        "scanned": (pdf_bytes([([], [], GREY_SQUARE)]), "page 1 has no text layer"),
         "meeting-minutes": (pdf_bytes([(words, [])]), "none of the standard budget tables"),
         "too-many-pages": (pdf_bytes([([], [])] * 401), "401 pages is over the limit of 400"),
     }
 
 
-@pytest.mark.parametrize("name", sorted(_bad_pdfs()))
+@pytest.mark.parametrize("name", sorted(bad_pdfs()))
 def test_bad_pdf_gets_a_specific_error_and_the_batch_goes_on(sources, tmp_path, name):
-    content, message = _bad_pdfs()[name]
+    content, message = bad_pdfs()[name]
     folder = add_pdf(sources, f"bad-{name}", content)
     result = build(sources, tmp_path / "out", progress=False)
     assert result.built == [GOOD]
@@ -281,7 +280,7 @@ def test_two_rows_with_one_primary_key_fail_validation(tmp_path):
     finished = writer.finish()
     last = projects[-1]
     duplicate = ("projects: two rows with the primary key {'document_id': '" + GOOD + "', "
-                 f"'line_type': 'item', 'unit_code': '{last['unit_code'] or ''}', "
+                 f"'phase': 'approved', 'line_type': 'item', 'unit_code': '{last['unit_code'] or ''}', "
                  f"'project_unit': '{last['project_unit'] or ''}', "
                  f"'project_type': '{last['project_type'] or ''}', "
                  f"'project_name': '{last['project_name']}', 'repeat': ''}}")
@@ -622,7 +621,7 @@ def test_a_changed_second_file_is_seen_by_the_cached_build(tmp_path):
 def test_the_review_finds_a_published_file_inside_a_disclosure_of_several(tmp_path):
     """A reviewed document whose file is one of a published disclosure's files (or the
     other way round) is the same file twice."""
-    from pipeline.contribute.review import _published_twice
+    from pipeline.contribute.review import published_twice
     a, b, c = "a" * 64, "b" * 64, "c" * 64
     for name, rows in (("published", [("two-files", f"{a}; {b}"), ("other", c)]),
                        ("reviewed", [("new-one", b), ("new-two", f"{c}; {'d' * 64}"),
@@ -630,7 +629,7 @@ def test_the_review_finds_a_published_file_inside_a_disclosure_of_several(tmp_pa
         (tmp_path / name / "data").mkdir(parents=True)
         (tmp_path / name / "data" / "documents.csv").write_text(
             "document_id,sha256\n" + "".join(f"{d},{s}\n" for d, s in rows), encoding="utf-8")
-    assert _published_twice(tmp_path / "published", tmp_path / "reviewed", []) == \
+    assert published_twice(tmp_path / "published", tmp_path / "reviewed", []) == \
         {"new-one": "two-files", "new-two": "other"}
-    assert _published_twice(tmp_path / "published", tmp_path / "reviewed", ["two-files"]) == \
+    assert published_twice(tmp_path / "published", tmp_path / "reviewed", ["two-files"]) == \
         {"new-two": "other"}

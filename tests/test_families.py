@@ -1,6 +1,7 @@
-"""A family file (pipeline/families/budget.yml) is checked when loaded, and names only tables,
-fields and layouts the code has."""
+"""A family file (pipeline/families/budget.yml, final_accounts.yml) is checked when loaded,
+and names only tables, fields and layouts the code has; every document kind has one."""
 import copy
+import typing
 
 import pytest
 import yaml
@@ -9,11 +10,30 @@ from pipeline import families
 from pipeline.extract import LAYOUTS
 from pipeline.families.knowledge import FAMILY_FILE
 from pipeline.families.schema import FamilyFileError, validate
-from pipeline.metadata.registry import BY_NAME
+from pipeline.metadata.registry import BY_NAME, PHASES
 from pipeline.normalize.layouts import COLUMN_ROLES
+from pipeline.sources import SourceMeta
 
 RAW = yaml.safe_load(FAMILY_FILE.read_text(encoding="utf-8"))
 FAMILY = families.load()
+KINDS = typing.get_args(SourceMeta.model_fields["kind"].annotation)
+ALL = [families.load(kind) for kind in KINDS]  # each as loaded: merged over what it extends
+each_family = pytest.mark.parametrize("family", ALL, ids=lambda f: f.name)
+
+
+def test_every_document_kind_has_a_family_whose_phases_are_published_ones():
+    assert KINDS == ("budget", "final_accounts")
+    for family in ALL:
+        assert family.raw["phase"] in family.raw["phases"]
+        assert set(family.raw["phases"]) <= set(PHASES)
+
+
+def test_a_family_extending_another_keeps_its_own_kinds_and_adds_its_words():
+    final = families.load("final_accounts")
+    assert {k.id for k in final.kinds}.isdisjoint({"projects", "project_performance"})
+    assert final.raw["empty_table_note"] == RAW["empty_table_note"]  # inherited
+    assert final.vocabulary.fields["income_by_source"]["current_total"] == {"flow": "income"}
+    assert FAMILY.vocabulary.fields["income_by_source"]["current_total"] == {"period": "current"}
 
 
 def fields_of(resource):
@@ -26,13 +46,16 @@ def test_the_budget_family_file_has_the_expected_shape():
     assert "expenditure" in spec.kinds and spec.kinds["expenditure"].layout == "lines"
 
 
-@pytest.mark.parametrize("kind", FAMILY.kinds, ids=lambda k: k.id)
+@pytest.mark.parametrize("kind", [k for f in ALL for k in f.kinds],
+                         ids=lambda k: k.id)
 def test_every_kind_fills_a_published_table_with_a_known_layout(kind):
     assert kind.resource in BY_NAME
     assert kind.layout in LAYOUTS
 
 
-def test_every_column_is_a_published_field_or_a_role_the_normalizer_knows():
+@each_family
+def test_every_column_is_a_published_field_or_a_role_the_normalizer_knows(family):
+    RAW = family.raw
     sections = {**RAW["columns"], **RAW["form_row"],
                 **{r: s for r, s in RAW["label_lists"].items() if isinstance(s, list)}}
     for resource, specs in sections.items():
@@ -40,9 +63,11 @@ def test_every_column_is_a_published_field_or_a_role_the_normalizer_knows():
             assert spec["key"] in fields_of(resource) | COLUMN_ROLES, (resource, spec["key"])
 
 
-def test_every_amount_the_vocabulary_reads_is_published_or_proves_an_identity():
+@each_family
+def test_every_amount_the_vocabulary_reads_is_published_or_proves_an_identity(family):
     """A field the registry lacks may be read only to prove a row identity (e.g. a project's
     财政拨款 = 一般公共预算 + 政府性基金), never silently dropped."""
+    RAW = family.raw
     for resource, fields in RAW["fields"].items():
         if resource == "summary":  # the summary layout's own amount columns
             continue
@@ -53,7 +78,9 @@ def test_every_amount_the_vocabulary_reads_is_published_or_proves_an_identity():
             assert name in amounts or name in proving, (resource, name)
 
 
-def test_every_row_identity_names_amounts_of_its_table():
+@each_family
+def test_every_row_identity_names_amounts_of_its_table(family):
+    RAW = family.raw
     for resource, identities in RAW["row_identities"].items():
         known = fields_of(resource) | set(RAW["fields"].get(resource, {}))
         for whole, parts in identities:

@@ -14,7 +14,7 @@ from pipeline import families
 from pipeline.extract import extract_document
 from pipeline.model import Grid
 from pipeline.normalize.common import Context, TableError
-from pipeline.normalize.layouts import _code_economic_names, _find_unit_lines
+from pipeline.normalize.layouts import code_economic_names, find_unit_lines
 from pipeline.recognize.tables import Table
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
@@ -37,8 +37,8 @@ def _rows(total: str, *lines: tuple[str, str]) -> list[dict]:
 
 def _read(rows: list[dict]) -> list[dict]:
     table = _table()
-    _find_unit_lines(rows, table, CTX, CENT)
-    _code_economic_names(rows, table, CTX)
+    find_unit_lines(rows, table, CTX, CENT)
+    code_economic_names(rows, table, CTX)
     return rows
 
 
@@ -66,7 +66,7 @@ def test_a_unit_line_its_classes_do_not_add_up_to_fails_with_the_reason():
                  ("商品和服务支出", "397.79"), ("广州市统计普查中心", "2728.44"),
                  ("工资福利支出", "2728.44"))
     with pytest.raises(TableError, match="neither an item of the total nor the sum"):
-        _find_unit_lines(rows, _table(), CTX, CENT)
+        find_unit_lines(rows, _table(), CTX, CENT)
 
 
 def test_the_xinfangju_table_is_read_from_the_page():

@@ -11,9 +11,9 @@ import pytest
 from pipeline import families
 from pipeline.model import Grid
 from pipeline.normalize.common import Context, TableError
-from pipeline.normalize.layouts import _find_unit_lines
+from pipeline.normalize.layouts import find_unit_lines
 from pipeline.read.pdf import read_pdf
-from pipeline.recognize.tables import Table, _runs_on, header_text
+from pipeline.recognize.tables import Table, runs_on, header_text
 from pipeline.values import is_page_number
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
@@ -40,7 +40,7 @@ CTX = Context("gd-test", Path("document.pdf"))
 
 def test_lines_adding_up_to_the_total_are_all_projects():
     rows = _rows(30000, ("物业管理费", 10000), ("云客服服务外包项目", 20000))
-    _find_unit_lines(rows, _table(), CTX, CENT)
+    find_unit_lines(rows, _table(), CTX, CENT)
     assert [r["line_type"] for r in rows] == ["total", "item", "item"]
     assert [r["project_unit"] for r in rows[1:]] == [None, None]
 
@@ -48,7 +48,7 @@ def test_lines_adding_up_to_the_total_are_all_projects():
 def test_unit_lines_are_decided_by_their_sums_and_name_their_projects():
     rows = _rows(35000, ("广州市工业和信息化局", 30000), ("其他运行经费", 10000),
                  ("综合工作经费", 20000), ("广州市无线电监测站", 5000), ("业务用房物业管理费", 5000))
-    _find_unit_lines(rows, _table(), CTX, CENT)
+    find_unit_lines(rows, _table(), CTX, CENT)
     assert [r["line_type"] for r in rows] == ["total", "unit", "item", "item", "unit", "item"]
     assert [r["project_unit"] for r in rows[1:]] == [
         "广州市工业和信息化局", "广州市工业和信息化局", "广州市工业和信息化局",
@@ -58,7 +58,7 @@ def test_unit_lines_are_decided_by_their_sums_and_name_their_projects():
 
 def test_one_unit_equal_to_the_total_is_the_departments_line():
     rows = _rows(73930, ("广州市信访局", 73930), ("物业管理费", 9900), ("社工服务外包项目", 64030))
-    _find_unit_lines(rows, _table(), CTX, CENT)
+    find_unit_lines(rows, _table(), CTX, CENT)
     assert rows[1]["line_type"] == "department" and rows[1]["project_unit"] == "广州市信访局"
     assert [r["project_unit"] for r in rows[2:]] == ["广州市信访局", "广州市信访局"]
 
@@ -66,19 +66,19 @@ def test_one_unit_equal_to_the_total_is_the_departments_line():
 def test_a_line_neither_item_nor_sum_fails_the_table_alone():
     rows = _rows(30000, ("广州市工业和信息化局", 30000), ("其他运行经费", 10000), ("综合工作经费", 15000))
     with pytest.raises(TableError, match="neither an item of the total nor the sum"):
-        _find_unit_lines(rows, _table(), CTX, CENT)
+        find_unit_lines(rows, _table(), CTX, CENT)
 
 
 def test_units_not_adding_up_to_the_total_fail_the_table_alone():
     rows = _rows(40000, ("广州市工业和信息化局", 30000), ("其他运行经费", 10000),
                  ("综合工作经费", 20000), ("广州市无线电监测站", 5000), ("业务用房物业管理费", 5000))
     with pytest.raises(TableError, match="do not add up to the total"):
-        _find_unit_lines(rows, _table(), CTX, CENT)
+        find_unit_lines(rows, _table(), CTX, CENT)
 
 
-@pytest.mark.parametrize("page,runs_on", [(3, True), (4, True), (5, False), (None, True)])
-def test_a_table_continues_on_its_page_or_the_next_only(page, runs_on):
-    assert _runs_on(_table(page=3), Grid.from_rows([["物业管理费", "99.00"]], page)) is runs_on
+@pytest.mark.parametrize("page,continues", [(3, True), (4, True), (5, False), (None, True)])
+def test_a_table_continues_on_its_page_or_the_next_only(page, continues):
+    assert runs_on(_table(page=3), Grid.from_rows([["物业管理费", "99.00"]], page)) is continues
 
 
 @pytest.mark.parametrize("text,expected", [

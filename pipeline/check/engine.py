@@ -97,7 +97,7 @@ class Doc:
 
 
 def _kind_attr(kind_id: str, key: str):
-    kind = next(k for k in families.load().kinds if k.id == kind_id)
+    kind = next(k for k in families.current().kinds if k.id == kind_id)
     return kind.attrs.get(key)
 
 
@@ -120,8 +120,9 @@ def run_checks(document_id: str, extraction: Extraction,
     its check: two checks of a rule with one subject are an error, never numbered."""
     doc = Doc(extraction)
     out, seen = [], set()
-    for r in RULES:
-        comparisons = list(r.check(doc))
+    with families.use(extraction.family):
+        results = [(r, list(r.check(doc))) for r in RULES]
+    for r, comparisons in results:
         if not comparisons:
             out.append({"document_id": document_id, "rule": r.id, "subject": "",
                         "unit": None, "expected": None, "actual": None, "difference": None,

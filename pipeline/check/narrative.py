@@ -16,10 +16,15 @@ from pipeline.values import UNIT_FACTORS, clean
 
 def paragraphs_of(doc: Doc) -> list[str]:
     """The text outside tables as paragraphs: a line not ending a sentence is joined to the
-    next (a paragraph wrapped over lines or pages)."""
+    next (a paragraph wrapped over lines or pages); a sentence stating a figure and ending
+    in a colon introduces the next paragraph and is joined to it (支出307.82万元，主要用于以下
+    方面：一般公共服务支出264.87万元，占86.05%；…)."""
     paragraphs, current = [], ""
+    figure = families.current().pattern_at("narrative", "figure")
     for line in doc.extraction.document.text().split("\n"):
         current += clean(line)
+        if re.search(r"[：:]$", current) and figure.search(current):
+            continue
         if re.search(r"[。；;：:]$", current) or not line.strip():
             paragraphs.append(current)
             current = ""
@@ -31,8 +36,11 @@ def _wan(text: str) -> Decimal:
 
 
 def _stated(doc: Doc, key: str) -> tuple[Decimal, str] | None:
-    """The first figure the narrative states for `key` (families/budget.yml narrative.figures)."""
-    pattern = families.load().pattern_at("narrative", "figures", key)
+    """The first figure the narrative states for `key` (families/budget.yml narrative.figures);
+    None where the family has no phrasing for it."""
+    if key not in families.current().raw["narrative"]["figures"]:
+        return None
+    pattern = families.current().pattern_at("narrative", "figures", key)
     for paragraph in paragraphs_of(doc):
         m = pattern.search(paragraph)
         if m:
@@ -45,8 +53,18 @@ def _procurement(doc: Doc, key: str) -> Decimal | None:
     rows = doc.get("government_procurement", level="category")
     if not rows:
         return None
-    kind = families.load().pattern_at("narrative", "procurement_categories", key)
+    kind = families.current().pattern_at("narrative", "procurement_categories", key)
     return sum((r["amount"] or Decimal(0) for r in rows if kind.search(r["category"] or "")), Decimal(0))
+
+
+def _own_total(d: Doc, resource: str) -> dict | None:
+    """A table's total line in the document's own phase (a final account's 三公 table prints
+    the budget beside what was spent)."""
+    return d.one(resource, line_type="total", phase=families.current().raw["phase"])
+
+
+def _basic_total(d: Doc) -> dict:
+    return d.one("basic_expenditure_by_economic", fund="general_public_budget", line_type="total") or {}
 
 
 NARRATIVE_FIGURES = {
@@ -54,8 +72,8 @@ NARRATIVE_FIGURES = {
     "expenditure_total": lambda d: (summary_row(d, "expenditure", "expenditure_total") or {}).get("amount"),
     "basic": lambda d: (table3_total(d) or {}).get("basic"),
     "project": lambda d: (table3_total(d) or {}).get("project"),
-    "three_public": lambda d: (d.one("three_public_expenses", line_type="total") or {}).get("total")
-    if d.one("three_public_expenses", line_type="total") else (Decimal(0) if d.has("three_public_expenses") else None),
+    "three_public": lambda d: (_own_total(d, "three_public_expenses") or {}).get("total")
+    if _own_total(d, "three_public_expenses") else (Decimal(0) if d.has("three_public_expenses") else None),
     "administrative_operating": lambda d: (d.one("three_public_expenses", line_type="total") or {}).get("administrative_operating")
     or (d.one("expenditure_by_economic", scope="administrative_operating", line_type="total") or {}).get("total"),
     "procurement_total": lambda d: (d.one("government_procurement", line_type="total") or {}).get("amount")
@@ -63,13 +81,19 @@ NARRATIVE_FIGURES = {
     "procurement_goods": lambda d: _procurement(d, "procurement_goods"),
     "procurement_works": lambda d: _procurement(d, "procurement_works"),
     "procurement_services": lambda d: _procurement(d, "procurement_services"),
+    # phrased in final accounts (final_accounts.yml): table 4's 总计, table 6's two totals
+    "appropriation_total": lambda d: (d.one("appropriation_summary", side="income",
+                                            item_code="income_total") or {}).get("total"),
+    "basic_personnel": lambda d: _basic_total(d).get("personnel"),
+    "basic_public": lambda d: _basic_total(d).get("public"),
 }
 
 
 @rule("narrative_figures", "情况说明所述金额 = 表格", "Figures stated in the narrative equal the tables",
       ("narrative", "income_expenditure_summary", "expenditure_by_function",
        "expenditure_by_function_and_economic", "three_public_expenses",
-       "expenditure_by_economic", "government_procurement"))
+       "expenditure_by_economic", "government_procurement", "appropriation_summary",
+       "basic_expenditure_by_economic"))
 def narrative_figures(doc):
     """Each stated figure against its table; one with no table to compare is not applicable."""
     for key, from_tables in NARRATIVE_FIGURES.items():
@@ -87,17 +111,17 @@ def narrative_figures(doc):
 
 def _phrase(paragraph: str, start: int, end: int) -> str:
     """paragraph[start:end] with the words before it that name it: 基本支出 (1121.52万元)."""
-    label = families.load().pattern_at("narrative", "figure_label").search(paragraph[:start])
+    label = families.current().pattern_at("narrative", "figure_label").search(paragraph[:start])
     return paragraph[label.start():end]
 
 
 def _falls(word: str) -> bool:
-    return word in families.load().raw["narrative"]["decrease"]
+    return word in families.current().raw["narrative"]["decrease"]
 
 
 def _statements(paragraph: str, kind: str) -> Iterator[tuple[re.Match, list[re.Match]]]:
     """Each match of narrative pattern `kind`, with the figures before it in its paragraph."""
-    tpl = families.load()
+    tpl = families.current()
     figure = tpl.pattern_at("narrative", "figure")
     for m in tpl.pattern_at("narrative", *kind.split(".")).finditer(paragraph):
         yield m, list(figure.finditer(paragraph[:m.start()]))

@@ -70,7 +70,7 @@ def summary_lines(doc):
 def summary_classes_match_expenditure(doc):
     leaves = _leaves(doc.get("expenditure_by_function", fund="all", line_type="item"), "function_code") \
         or doc.get("expenditure_by_function_and_economic", fund="all", line_type="item")
-    if not leaves:
+    if not leaves or not doc.has("income_expenditure_summary"):  # table 1 not read: a gap
         return
     by_class = defaultdict(list)
     for r in leaves:
@@ -147,10 +147,12 @@ def _leaves(items: list[dict], code: str | None) -> list[dict]:
 
 def _row_key(resource: str, row: dict) -> str:
     """A row's natural key (its table's primary key) as words; fund and scope are left to
-    the caller, and an item row's line type goes without saying."""
+    the caller, and an item row's line type and the document's own phase go without saying."""
+    own_phase = families.current().raw["phase"]
     return " ".join(str(row[k]) for k in BY_NAME[resource].primary_key
                     if k not in ("document_id", "fund", "scope") and row.get(k) not in (None, "")
                     and not (k == "line_type" and row[k] == "item")
+                    and not (k == "phase" and row[k] == own_phase)
                     and not (k == "name" and (row.get("function_code") or row.get("unit_code"))))
 
 
@@ -168,16 +170,24 @@ def _groups(doc: Doc, resource: str) -> Iterator[tuple[str, list[dict]]]:
         yield resource + "".join(f"[{k}]" for k in key if k), rows
 
 
-@rule("lines_sum_to_total", "各明细行之和 = 合计", "Item lines sum to the table's total",
+@rule("lines_sum_to_total", "各明细行之和 = 合计；有明细行而无合计行者不通过",
+      "Item lines sum to the table's total (or the department's, or its one unit's, line "
+      "heading them); a table with lines and no such line has lost it and fails",
       tuple(LINE_TABLES))
 def lines_sum_to_total(doc):
+    untotalled = families.current().raw.get("untotalled", ())  # forms, printing no total
     for resource, (code, _) in LINE_TABLES.items():
         for name, rows in _groups(doc, resource):
+            units = [r for r in rows if r["line_type"] == "unit"]
             whole = next((r for r in rows if r["line_type"] == "total"), None) or \
-                next((r for r in rows if r["line_type"] == "department"), None)
+                next((r for r in rows if r["line_type"] == "department"), None) or \
+                (units[0] if len(units) == 1 else None)
             items = _leaves([r for r in rows if r["line_type"] == "item"], code)
             if whole is not None and items:
                 yield from _sums(name, whole, items, resource)
+            elif items and resource not in untotalled:  # rows lost with the total
+                yield Comparison(f"{name} total line", Decimal(1), Decimal(0), Decimal(0),
+                                 resource, "flag")
 
 
 @rule("units_sum_to_department", "各单位之和 = 部门合计（汇总部门）",
@@ -221,7 +231,7 @@ def code_hierarchy(doc):
        "basic_expenditure_by_economic", "expenditure_by_economic", "three_public_expenses",
        "projects", "procurement_by_function"))
 def row_parts(doc):
-    for resource, identities in families.load().raw["row_identities"].items():
+    for resource, identities in families.current().raw["row_identities"].items():
         for r in doc.get(resource):
             for whole, marked in identities:
                 parts = [p.lstrip("!") for p in marked]
@@ -253,6 +263,12 @@ def basic_matches_economic(doc):
                 and doc.printed("basic_expenditure_by_economic", t6_key, t6["source_table"]):
             yield Comparison(subject, total(t5[k] for k in t5_keys), t6[t6_key],
                              tol([t5, t6], len(t5_keys)), "5, 6")
+    if doc.printed("expenditure_by_function", "basic", t5["source_table"]) and not \
+            doc.printed("basic_expenditure_by_economic", "total", t6["source_table"]) and \
+            t6.get("personnel") is not None and t6.get("public") is not None:
+        # printed as 人员经费合计 beside 公用经费合计, with no grand total (a final account)
+        yield Comparison("基本支出 = 人员经费 + 公用经费", t5["basic"],
+                         total((t6["personnel"], t6["public"])), tol([t5, t6], 2), "5, 6")
 
 
 @rule("project_matches_economic", "一般公共预算支出表项目支出 = 一般公共预算项目支出经济分类表合计",
@@ -337,7 +353,7 @@ def performance_matches_projects(doc):
       "An empty table carries a note saying so; a table with data carries no such note",
       ("document_tables",), tolerance="exact")
 def empty_table_note(doc):
-    tpl = families.load()
+    tpl = families.current()
     says_empty, conditional = tpl.pattern("empty_table_note"), tpl.pattern("conditional_empty_note")
     subjects = tpl.raw["note_subjects"]
     for t in doc.tables:

@@ -1,18 +1,30 @@
-"""A document family's knowledge (budget.yml): table kinds and titles, the vocabulary of
-column headers, row identities, narrative phrasings; and matching titles and headers with it."""
+"""A document family's knowledge (budget.yml, final_accounts.yml): table kinds and titles,
+the vocabulary of column headers, row identities, narrative phrasings; and matching titles and
+headers with it.
+
+A document's `kind` (source.yml) chooses its family: `use(kind)` makes it the current one
+while that document is read and checked, and `current()` is what recognition, normalization
+and the checks consult. A family file may extend another (`extends: budget`): it then holds
+its own `kinds` and whatever it adds to or overrides of the other's knowledge.
+"""
 from __future__ import annotations
 
+import contextvars
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 
-from pipeline.families.schema import validate
+from pipeline.families.schema import FamilyFileError, validate
 from pipeline.values import label
 
-FAMILY_FILE = Path(__file__).with_name("budget.yml")
+FAMILIES = Path(__file__).parent
+FAMILY_FILE = FAMILIES / "budget.yml"
+DEFAULT = "budget"  # the family of a document whose kind is not known
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,7 @@ def _vocabulary(raw: dict) -> Vocabulary:
 
 @dataclass(frozen=True)
 class Family:
+    name: str
     raw: dict = field(hash=False)
     kinds: tuple[Kind, ...]
     title_noise: re.Pattern
@@ -166,7 +179,7 @@ class Family:
         with the most patterns (the most specific), the first of those; with none fitting,
         or no header, the first kind the title names."""
         t = self.normalize_title(text)
-        if not t.endswith("表") and not t.endswith("预算"):
+        if not t.endswith("表") and not t.endswith("预算") or self.foreign(text):
             return None
         # a bracket naming the classification counts: 一般公共预算支出表（按经济分类）
         if re.search(r"[(（][^)）]*分类[^)）]*[)）]", text):
@@ -175,6 +188,13 @@ class Family:
         fitting = [kind for kind in named if header is not None and kind.fits_header(header)]
         return (sorted(fitting, key=lambda k: -len(k.header)) or named or [None])[0]
 
+
+    def foreign(self, title: str) -> str | None:
+        """Why a title belongs to another family's documents (a 决算 table in a budget), or
+        None: such a table is never read as one of this family's."""
+        t = self.normalize_title(title)
+        return next((f["reason"] for f in self.raw.get("foreign_titles", [])
+                     if re.search(f["pattern"], t)), None)
 
     def kind_for_header(self, labels: str) -> Kind | None:
         """The one kind whose header signature fits, or None (none or ambiguous)."""
@@ -187,10 +207,44 @@ def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-@lru_cache(maxsize=1)
-def load() -> Family:
-    raw = yaml.safe_load(FAMILY_FILE.read_text(encoding="utf-8"))
-    validate(raw, FAMILY_FILE)
+# What a family that extends another replaces whole rather than merges: its table kinds,
+# and the meaning of each amount field.
+_WHOLE = (("kinds",), ("fields", "*", "*"))
+
+
+def _merged(base: dict, own: dict, path: tuple[str, ...] = ()) -> dict:
+    """`own` laid over `base`: maps merged key by key (but the parts in `_WHOLE`), anything
+    else replaced; keys only `own` has come first (a family's own words are tried before
+    those of the family it extends)."""
+    out = {key: value for key, value in own.items() if key not in base}
+    for key, value in base.items():
+        mine = own.get(key, value)
+        at = path + (key,)
+        whole = any(len(w) == len(at) and all(x in ("*", y) for x, y in zip(w, at))
+                    for w in _WHOLE)
+        out[key] = _merged(value, mine, at) if key in own and not whole and \
+            isinstance(value, dict) and isinstance(mine, dict) else mine
+    return out
+
+
+def _raw(name: str, seen: tuple[str, ...] = ()) -> dict:
+    path = FAMILIES / f"{name}.yml"
+    if not path.is_file():
+        raise FamilyFileError(f"{path}: no such family (a document kind names its family file)")
+    if name in seen:
+        raise FamilyFileError(f"{path}: extends itself ({' > '.join(seen + (name,))})")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if isinstance(raw, dict) and "extends" in raw:
+        own = {k: v for k, v in raw.items() if k != "extends"}
+        raw = _merged(_raw(raw["extends"], seen + (name,)), own)
+    return raw
+
+
+@lru_cache(maxsize=None)
+def load(name: str = DEFAULT) -> Family:
+    """The family `name` (a document kind: budget, final_accounts), checked at load."""
+    raw = _raw(name)
+    validate(raw, FAMILIES / f"{name}.yml")
     kinds = tuple(
         Kind(k, v["resource"], v["layout"], tuple(re.compile(t) for t in v["titles"]),
              tuple(re.compile(h) for h in v.get("header", [])), dict(v.get("attrs", {})),
@@ -199,5 +253,23 @@ def load() -> Family:
         for k, v in raw["kinds"].items()
     )
     noise = re.compile("|".join(raw["title_noise"]))
-    return Family(raw, kinds, noise, _vocabulary(raw))
+    return Family(name, raw, kinds, noise, _vocabulary(raw))
 
+
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("family", default=DEFAULT)
+
+
+@contextmanager
+def use(kind: str) -> Iterator[Family]:
+    """Make the family of documents of `kind` the current one inside the block."""
+    family = load(kind)
+    token = _CURRENT.set(kind)
+    try:
+        yield family
+    finally:
+        _CURRENT.reset(token)
+
+
+def current() -> Family:
+    """The family of the document being read or checked (budget outside any `use`)."""
+    return load(_CURRENT.get())

@@ -74,6 +74,7 @@ class SummarySpec(_Strict):
     sides: list[SummarySide]
     item: Pattern
     groups: dict[str, list[str]] = {}
+    prefixed: list[str] = []
     items: dict[str, dict[str, Pattern]]
 
 
@@ -110,13 +111,65 @@ class NarrativeSpec(_Strict):
     changes: dict[str, Pattern]
     decrease: list[str]
     share: Pattern
+    within_public: Pattern | None = None  # a figure at most the basic table's 公用经费
+    identity: list[Pattern] = []  # where a document names its department and year
+
+    @model_validator(mode="after")
+    def _identity_names_something(self):
+        for pattern in self.identity:
+            if not {"name", "year"} & set(re.compile(pattern).groupindex):
+                raise ValueError(f"identity: {pattern!r} names no group 'name' or 'year'")
+        return self
+
+
+class ExecutionSpec(_Strict):
+    """The narrative's statements of budget and execution (final_accounts.yml `execution`):
+    each pattern must name the groups normalize/execution.py reads."""
+
+    heads: list[Pattern]
+    sections: dict[str, list[Pattern]]
+    item: Pattern
+    levels: Pattern
+    budget: Pattern
+    final: Pattern
+    rate: Pattern
+    bases: dict[str, Pattern]
+    comparisons: dict[str, Pattern]
+    reason: Pattern
+    subject: Pattern
+
+    @model_validator(mode="after")
+    def _groups_read(self):
+        needs = {"item": {"number", "name"}, "levels": {"name"}, "budget": {"basis", "v", "unit"},
+                 "final": {"v", "unit"}, "rate": {"basis", "v"}, "reason": {"reason"},
+                 "subject": {"name"}}
+        for key, groups in needs.items():
+            missing = groups - set(re.compile(getattr(self, key)).groupindex)
+            if missing:
+                raise ValueError(f"{key}: no group {', '.join(sorted(missing))}")
+        return self
+
+
+class ContentsSpec(_Strict):
+    heading: Pattern
+    part: Pattern
+    entry: Pattern
+    number: Pattern
+
+
+class ForeignTitle(_Strict):
+    pattern: Pattern
+    reason: str
 
 
 class FamilySpec(_Strict):
     """Everything a family file may hold; see the comments in budget.yml for each part."""
 
     kinds: dict[str, KindSpec]
+    phase: str = "approved"  # the phase of a document's own amounts (registry.PHASES)
+    phases: list[str] = ["approved"]  # the phases its tables may print and publish
     title_noise: list[Pattern]
+    foreign_titles: list[ForeignTitle] = []
     department_line: Pattern
     unit_line: Pattern
     unit_in_text: Pattern
@@ -125,7 +178,10 @@ class FamilySpec(_Strict):
     conditional_empty_note: Pattern
     note_subjects: list[str]
     total_labels: Pattern
+    numbering_labels: Pattern
     none_labels: Pattern
+    untotalled: list[str] = []
+    contents: ContentsSpec
     columns: dict[str, list[ColumnSpecModel]]
     vocabulary: VocabularySpec
     fields: dict[str, dict[str, dict[str, str]]]
@@ -135,6 +191,7 @@ class FamilySpec(_Strict):
     performance: PerformanceSpec
     row_identities: dict[str, list[tuple[str, list[str]]]] = {}
     narrative: NarrativeSpec
+    execution: ExecutionSpec | None = None  # final accounts: budget_execution
 
     @model_validator(mode="after")
     def _fields_use_known_words(self):

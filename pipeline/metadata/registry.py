@@ -41,8 +41,7 @@ class Field:
             # Fiscal Data Package measure properties. Amounts are converted to yuan whatever
             # the document printed (its unit is kept per row in `source_unit`).
             d.update({"bareNumber": False, "decimalChar": ".", "currency": CURRENCY,
-                      "factor": 1,
-                      "phase": "approved when documents.kind is budget, executed when final_accounts"})
+                      "factor": 1, "phase": "the row's phase field"})
         return d
 
 
@@ -94,6 +93,20 @@ def amount(name: str, title: str, description: str) -> Field:
     return Field(name, "number", title, f"{description}. In yuan (元).", amount=True)
 
 
+# The three budget funds (预算资金), named once: each table that splits amounts by fund
+# titles and describes its fund fields from here, with what is particular to the table.
+FUND_NAMES = {"general_public_budget": ("一般公共预算", "general public budget"),
+              "government_fund": ("政府性基金预算", "government fund budget"),
+              "state_capital": ("国有资本经营预算", "state capital operations budget")}
+
+
+def fund_amount(name: str, zh: str = "{}", en: str = "{}") -> Field:
+    """The amount field of fund `name`: its title and description from FUND_NAMES, set in
+    the table's wording (zh "本年拨款：{}", en "This year's appropriation: {}")."""
+    zh_name, en_name = FUND_NAMES[name]
+    return amount(name, zh.format(zh_name), en.format(en_name))
+
+
 def text(name: str, title: str, description: str, **kw) -> Field:
     return Field(name, "string", title, description, **kw)
 
@@ -134,12 +147,25 @@ ECONOMIC_CODES = (Code("economic", "department_economic_code", "department_econo
                   Code("economic", "government_economic_code", "government_economic_name"))
 
 
+PHASES = ("approved", "adjusted", "executed")
+PHASE = text("phase", "预算阶段",
+             "Which figure the amounts are (the Fiscal Data Package's phases): approved (预算, "
+             "the budget as passed at the start of the year: every amount of a budget "
+             "document), adjusted (全年预算, the year's budget after adjustments, as a final "
+             "account restates it beside what was spent) or executed (决算, what was spent: "
+             "a final account's amounts)", required=True, enum=PHASES)
+
+
 def _fact(name: str, title: str, description: str, standard_tables: str,
           fields: tuple[Field, ...], primary_key: tuple[str, ...],
-          foreign_keys: tuple = (), codes: tuple[Code, ...] = ()) -> PublishedTable:
-    return PublishedTable(name, title, description, (DOCUMENT_ID,) + fields + PROVENANCE,
-                          ("document_id",) + primary_key, (DOC_FK,) + foreign_keys,
-                          standard_tables, codes)
+          foreign_keys: tuple = (), codes: tuple[Code, ...] = (),
+          phased: bool = True) -> PublishedTable:
+    """A table of facts read from the documents: the document first, then (where it holds
+    amounts of one phase each row) their phase, both leading its key; provenance last."""
+    phase = (PHASE,) if phased and any(f.amount for f in fields) else ()
+    return PublishedTable(name, title, description, (DOCUMENT_ID,) + phase + fields + PROVENANCE,
+                          ("document_id",) + tuple(f.name for f in phase) + primary_key,
+                          (DOC_FK,) + foreign_keys, standard_tables, codes)
 
 
 DOCUMENTS = PublishedTable(
@@ -200,7 +226,7 @@ DOCUMENT_TABLES = PublishedTable(
     "read is listed too, with status not_extracted and the reason: a gap, not an absence.",
     (
         DOCUMENT_ID,
-        text("table_kind", "表格类别", "Which standard table it is (templates.yml kinds)",
+        text("table_kind", "表格类别", "Which standard table it is (a kind of the document's family file, pipeline/families/)",
              required=True),
         text("resource", "发布表", "The published table its rows went to", required=True),
         text("source_table", "来源表名", "Title as printed", required=True),
@@ -220,6 +246,11 @@ DOCUMENT_TABLES = PublishedTable(
              "(the other tables of the document are)", required=True,
              enum=("extracted", "empty", "not_extracted")),
         text("reason", "未提取原因", "Why a not_extracted table could not be read"),
+        text("reader", "读取方式",
+             "What read its cells: pdf (the PDF's text layer), transcript, or ocr (the page's "
+             "image, by an embedded OCR model: published only where the accounting "
+             "identities prove it, else not_extracted with the identities that fail)",
+             required=True, enum=("pdf", "transcript", "ocr")),
     ),
     ("document_id", "table_kind", "source_table"),
     (DOC_FK,),
@@ -292,11 +323,11 @@ APPROPRIATION_SUMMARY = _fact(
     "4 财政拨款收支总体情况表 / 财政拨款收支预算总表",
     _SUMMARY_KEYS + (
         amount("total", "合计", "Amount of the line (all appropriation funds)"),
-        amount("general_public_budget", "一般公共预算", "General public budget part"),
+        fund_amount("general_public_budget", en="The {}'s part"),
         amount("general_public_budget_appropriation", "其中：财政拨款",
                "Of the general public budget: appropriation"),
-        amount("government_fund", "政府性基金", "Government fund part"),
-        amount("state_capital", "国有资本经营预算", "State capital operations part"),
+        fund_amount("government_fund", en="The {}'s part"),
+        fund_amount("state_capital", en="The {}'s part"),
     ),
     ("side", "parent_item", "item"), _FC_FK,
     codes=(Code("function", "function_code"),),
@@ -307,12 +338,12 @@ INCOME_SOURCES = (
     ("current_total", "本年收入合计", "This year's income"),
     ("appropriation", "财政拨款收入", "This year: appropriation from all budget funds (一般公共预算, "
      "政府性基金, 国有资本经营), where a table prints it as one column"),
-    ("general_public_budget", "一般公共预算", "This year: general public budget"),
+    ("general_public_budget", FUND_NAMES["general_public_budget"][0], f"This year: {FUND_NAMES['general_public_budget'][1]}"),
     ("general_public_budget_appropriation", "其中：财政拨款",
      "This year: of the general public budget, appropriation"),
     ("special_revenue", "专项收入", "This year: earmarked revenue within the general budget"),
-    ("government_fund", "政府性基金", "This year: government fund"),
-    ("state_capital", "国有资本经营预算", "This year: state capital operations budget"),
+    ("government_fund", FUND_NAMES["government_fund"][0], f"This year: {FUND_NAMES['government_fund'][1]}"),
+    ("state_capital", FUND_NAMES["state_capital"][0], f"This year: {FUND_NAMES['state_capital'][1]}"),
     ("special_account", "财政专户管理资金", "This year: funds managed in fiscal special accounts"),
     ("business_income", "事业收入", "This year: business income of public institutions"),
     ("operating_income", "事业单位经营收入", "This year: operating income of public institutions"),
@@ -385,6 +416,12 @@ EXPENDITURE_BY_FUNCTION = _fact(
              pattern=CODE_FUNCTION),
         text("name", "科目名称", "Function or unit name as printed"),
     ) + EXPENDITURE_MEASURES + (
+        amount("opening_balance", "年初结转和结余",
+               "Final accounts: balance carried into the year (a fund's 收入支出决算表)"),
+        amount("current_income", "本年收入",
+               "Final accounts: the year's income of the fund (a fund's 收入支出决算表)"),
+        amount("closing_balance", "年末结转和结余",
+               "Final accounts: balance carried out of the year (a fund's 收入支出决算表)"),
         text("repeat", "重复序号",
              "2, 3 … for a function code the table prints again with no unit line or unit "
              "code telling the lines apart (a budget unit's share, the unit unnamed); empty "
@@ -471,11 +508,11 @@ EXPENDITURE_BY_ECONOMIC = _fact(
         amount("total", "总计", "Total"),
         amount("basic", "基本支出", "Basic expenditure, where the table splits basic and project"),
         amount("project", "项目支出", "Project expenditure, where the table splits basic and project"),
-        amount("general_public_budget", "一般公共预算", "General public budget"),
+        fund_amount("general_public_budget", en="The {}"),
         amount("general_public_budget_appropriation", "其中：财政拨款",
                "Of the general public budget: appropriation"),
-        amount("government_fund", "政府性基金", "Government fund"),
-        amount("state_capital", "国有资本经营预算", "State capital operations"),
+        fund_amount("government_fund", en="The {}"),
+        fund_amount("state_capital", en="The {}"),
         amount("carryover", "上年结转结余", "Carried over from last year"),
         amount("special_account", "财政专户管理资金", "Special-account funds"),
         amount("business_income", "事业收入", "Business income"),
@@ -527,9 +564,9 @@ PROJECTS = _fact(
         text("project_name", "项目名称", "Project name as printed"),
         text("project_unit", "项目单位", "Unit carrying out the project"),
         amount("total", "合计", "Total"),
-        amount("general_public_budget", "本年拨款：一般公共预算", "This year's appropriation: general public budget"),
-        amount("government_fund", "本年拨款：政府性基金预算", "This year's appropriation: government fund"),
-        amount("state_capital", "本年拨款：国有资本经营预算", "This year's appropriation: state capital"),
+        fund_amount("general_public_budget", "本年拨款：{}", "This year's appropriation: {}"),
+        fund_amount("government_fund", "本年拨款：{}", "This year's appropriation: {}"),
+        fund_amount("state_capital", "本年拨款：{}", "This year's appropriation: {}"),
         amount("carryover_general_public_budget", "财政拨款结转结余：一般公共预算",
                "Carried-over appropriation: general public budget"),
         amount("carryover_government_fund", "财政拨款结转结余：政府性基金预算",
@@ -561,6 +598,14 @@ PROJECTS = _fact(
     ("line_type", "unit_code", "project_unit", "project_type", "project_name", "repeat"),
 )
 
+REPEAT_PRINTED = text(
+    "repeat", "重复序号",
+    "2, 3 … for a project (or its indicator) the table prints again under the same code and "
+    "name with other figures, the table naming no unit or form that tells them apart; empty "
+    "for its first printing. Counted within one document's table, in printed order, so it is "
+    "stable. Both printings are published as printed: which one is the project's budget the "
+    "document does not say.", pattern=r"^[2-9]$|^[1-9]\d+$")
+
 PERFORMANCE_BUDGETS = _fact(
     "performance_budgets", "绩效目标表预算金额",
     "Amounts printed in the performance tables: the department's budget in table 12 "
@@ -588,8 +633,9 @@ PERFORMANCE_BUDGETS = _fact(
         amount("other_funds", "其他资金", "Other funds (其他资金) beside the appropriation"),
         text("project_unit", "实施单位", "Unit carrying out the project, as printed in a project "
              "form that prints no code: with the name it identifies the project"),
+        REPEAT_PRINTED,
     ),
-    ("scope", "line_type", "unit_code", "project_code", "name", "project_unit"),
+    ("scope", "line_type", "unit_code", "project_code", "name", "project_unit", "repeat"),
     codes=(Code("project", "project_code", "name"),),
 )
 
@@ -633,9 +679,10 @@ PERFORMANCE_TARGETS = _fact(
         text("value_note", "指标值说明", "Explanation of the indicator where printed"),
         text("activity", "活动", "The activity (活动) a department's indicator is listed under, "
              "where its table prints one (Beijing's 部门整体支出绩效目标表)"),
+        REPEAT_PRINTED,
     ),
     ("scope", "project_code", "project_name", "project_unit", "activity", "level1", "level2",
-     "level3"),
+     "level3", "repeat"),
     codes=(Code("project", "project_code", "project_name"),),
 )
 
@@ -671,9 +718,9 @@ PROCUREMENT_BY_FUNCTION = _fact(
         text("name", "科目名称", "Function name as printed"),
         amount("total", "合计", "Total procurement budget of the line"),
         amount("appropriation", "财政拨款", "Appropriation from all budget funds, as one column"),
-        amount("general_public_budget", "一般公共预算", "Appropriation: general public budget"),
-        amount("government_fund", "政府性基金预算", "Appropriation: government fund"),
-        amount("state_capital", "国有资本经营预算", "Appropriation: state capital operations"),
+        fund_amount("general_public_budget", en="Appropriation: {}"),
+        fund_amount("government_fund", en="Appropriation: {}"),
+        fund_amount("state_capital", en="Appropriation: {}"),
         amount("special_account", "财政专户管理资金", "Special-account funds"),
         amount("unit_funds", "单位资金", "The unit's own funds"),
         amount("non_appropriation_balance", "使用非财政拨款结余",
@@ -714,9 +761,45 @@ GOVERNMENT_PURCHASED_SERVICES = _fact(
     ("fund", "line_type", "catalogue_level1", "catalogue_level2", "catalogue_level3", "repeat"),
 )
 
+BUDGET_EXECUTION = _fact(
+    "budget_execution", "预算执行情况",
+    "What a final account's narrative (决算情况说明) states, item by item, of the year's "
+    "budget and its execution: for each 项 of the general public budget (and of a fund, or "
+    "the 三公 expenses), the budget (年初预算 or 全年预算, as the sentence says), the final "
+    "amount (支出决算), the completion rate it prints and the reason it gives. The budget is "
+    "as stated in the narrative; the tables hold the final amounts too (checks compare them).",
+    "决算情况说明: 一般公共预算财政拨款支出决算具体情况, 三公经费",
+    (
+        text("scope", "范围",
+             "general_public_budget, government_fund or state_capital (a fund's spending by "
+             "项), or three_public (“三公”经费)", required=True,
+             enum=("general_public_budget", "government_fund", "state_capital", "three_public")),
+        LINE_TYPE,
+        text("item_number", "序号", "The item's number as printed (1, 2 …); empty for the total",
+             pattern=r"^\d+$"),
+        text("function_code", "功能分类科目编码",
+             "The 项's function code, found by its printed 类/款/项 names in the document's "
+             "own function tables; empty when they do not name one code", pattern=CODE_FUNCTION),
+        text("name", "科目名称", "The item as printed: 一般公共服务支出（类）社会工作事务（款）行政运行（项）"),
+        text("budget_basis", "预算口径", "Which budget the sentence compares with: approved (年初预算) "
+             "or adjusted (全年预算)", enum=("approved", "adjusted")),
+        amount("budget", "预算数", "The budget the sentence states"),
+        amount("final", "决算数", "The final (executed) amount the sentence states"),
+        Field("stated_rate", "number", "完成率（%）",
+              "The completion rate printed (完成…预算的 97.68%), in percent; empty where none is printed"),
+        text("comparison", "预决算比较",
+             "What the sentence says of the final against the budget: greater (大于), less (小于) "
+             "or equal (持平)", enum=("greater", "less", "equal")),
+        text("reason", "原因说明", "The reason stated for the difference, as printed"),
+    ),
+    ("scope", "line_type", "item_number"),
+    ((("function_code",), "function_classes", ("function_code",)),),
+    codes=FUNCTION_CODE, phased=False,  # each row states both phases
+)
+
 CHECK_RULES = PublishedTable(
     "check_rules", "勾稽校验规则",
-    "The accounting identities every document is checked against (pipeline/checks.py).",
+    "The accounting identities every document is checked against (pipeline/check/).",
     (
         text("rule", "规则", "Rule id", required=True),
         text("description_zh", "说明", "What the rule checks, in Chinese", required=True),
@@ -758,6 +841,6 @@ TABLES: tuple[PublishedTable, ...] = (
     EXPENDITURE_BY_FUNCTION, EXPENDITURE_BY_FUNCTION_AND_ECONOMIC, APPROPRIATION_SUMMARY, BASIC_EXPENDITURE_BY_ECONOMIC,
     EXPENDITURE_BY_ECONOMIC, THREE_PUBLIC_EXPENSES, PROJECTS, PERFORMANCE_BUDGETS,
     PERFORMANCE_GOALS, PERFORMANCE_TARGETS, GOVERNMENT_PROCUREMENT, PROCUREMENT_BY_FUNCTION, GOVERNMENT_PURCHASED_SERVICES,
-    CHECK_RULES, CHECKS,
+    BUDGET_EXECUTION, CHECK_RULES, CHECKS,
 )
 BY_NAME = {t.name: t for t in TABLES}

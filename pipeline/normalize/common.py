@@ -26,6 +26,7 @@ class Context:
     department_code: str | None = None
     unit_names: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    phase: str = "approved"  # of the document's amounts (its family's `phase`)
 
 
 class TableError(RecognitionError):
@@ -44,7 +45,7 @@ def table_unit(table: Table, ctx: Context) -> str:
     (项目金额（万元）), or 万元 by default (reported)."""
     if table.unit:
         return table.unit
-    tpl = families.load()
+    tpl = families.current()
     for row in table.header_rows():
         for text in row:
             m = tpl.pattern("unit_in_text").search(clean(text).replace("(", "（").replace(")", "）"))

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 from pipeline import families
 from pipeline.normalize.common import (Context, TableError, amount_of, provenance, table_error,
                                        table_unit, unit_kind)
-from pipeline.recognize.tables import Table, header_paths
+from pipeline.recognize.tables import Table, header_paths, numbering_columns
 from pipeline.metadata.classifications import (class_key, economic_class_reference,
                                                economic_codes, function_class_names)
 from pipeline.metadata.registry import BY_NAME
@@ -49,20 +50,29 @@ def header_years(paths: list[list[str]]) -> tuple[int, ...]:
 
 
 def amount_columns(paths: list[list[str]], kind, resource: str,
-                   skip=()) -> dict[int, str]:
-    """Columns -> amount fields of `resource`, by what their header paths name (families/budget.yml
+                   skip=(), phases: dict[int, str] | None = None) -> dict[int, str]:
+    """Columns -> amount fields of `resource`, by what their header paths name (the family's
     `vocabulary` and `fields`). A column whose header is not understood, or names a field
-    an earlier column took, is left out (and fails its table if it holds amounts)."""
-    vocabulary = families.load().vocabulary
+    an earlier column took, is left out (and fails its table if it holds amounts). With
+    `phases`, a layout that splits a row by phase (预算数 | 决算数 side by side) gets each
+    column's phase there, and one field may be taken once per phase."""
+    vocabulary = families.current().vocabulary
     years = header_years(paths)
     mapping: dict[int, str] = {}
+    skip = set(skip) | numbering_columns(paths)
     for c, path in enumerate(paths):
         if c in skip or not path:
             continue
         meaning = vocabulary.read_path(path, years)
+        phase = meaning.pop("phase", None) if phases is not None and meaning else None
+        if phase is not None and phase not in families.current().raw["phases"]:
+            continue  # a phase this family does not publish (a budget's 决算数: last year's)
         key = vocabulary.field_for(resource, meaning, kind.fixes) if meaning is not None else None
-        if key is not None and key not in mapping.values():
+        if key is not None and (key, phase) not in \
+                {(k, (phases or {}).get(o)) for o, k in mapping.items()}:
             mapping[c] = key
+            if phase is not None:
+                phases[c] = phase
     return mapping
 
 
@@ -71,11 +81,12 @@ def _check_unmapped(table: Table, ctx: Context, paths, mapping, resource: str | 
     is not understood, or it means the same as another column. A column understood to
     hold something no field publishes (another year, a fund outside the table's) is only
     reported (see _warn_unpublished_columns)."""
-    vocabulary = families.load().vocabulary
+    vocabulary = families.current().vocabulary
     years = header_years(paths)
+    numbering = numbering_columns(paths)
     for i, row in table.body():
         for c, text in enumerate(row):
-            if c in mapping or not clean(text) or not looks_numeric(text):
+            if c in mapping or c in numbering or not clean(text) or not looks_numeric(text):
                 continue
             path = paths[c] if c < len(paths) else []
             header = "/".join(path) if path else "(no header)"
@@ -92,12 +103,12 @@ def _check_unmapped(table: Table, ctx: Context, paths, mapping, resource: str | 
 
 
 def _is_total(text: str) -> bool:
-    return bool(families.load().pattern("total_labels").match(label(text)))
+    return bool(families.current().pattern("total_labels").match(label(text)))
 
 
 def _is_none_marker(cells: list[str]) -> bool:
     filled = [label(c) for c in cells if clean(c)]
-    return len(filled) == 1 and bool(families.load().pattern("none_labels").match(filled[0]))
+    return len(filled) == 1 and bool(families.current().pattern("none_labels").match(filled[0]))
 
 
 AMOUNT_KEYS = {name for t in BY_NAME.values() for name in t.amount_fields()}
@@ -191,7 +202,7 @@ def _lines_identity(resource: str, cells: dict[str, str], ctx: Context,
         kind = "item" if dept or gov else ("department_or_unit" if unit else
                                            _named_unit(unit_name) if named_units else "")
         uncoded = clean(cells.get("class_name"))  # a class named with no code or system
-        if uncoded and kind != "item":  # coded by _code_economic_names, or the department's line
+        if uncoded and kind != "item":  # coded by code_economic_names, or the department's line
             kind = "department" if label(uncoded) in ctx.unit_names else "item"
             out["class_name"] = uncoded if kind == "item" else None
             out["unit_name"] = None if kind == "item" else uncoded
@@ -251,7 +262,7 @@ def line_columns(header: Table, ctx: Context, body: Table | None = None) -> dict
     (default: the same table) holds amounts under a header we do not know."""
     paths = header_paths(header.grid, header.n_header)
     resource = header.kind.resource
-    mapping = map_columns(paths, families.load().columns(resource))
+    mapping = map_columns(paths, families.current().columns(resource))
     mapping.update(amount_columns(paths, header.kind, resource, skip=mapping))
     _decide_by_identities(body or header, ctx, paths, mapping)
     _check_unmapped(body or header, ctx, paths, mapping)
@@ -264,8 +275,8 @@ def _decide_by_identities(table: Table, ctx: Context, paths, mapping: dict[int, 
     line where it is not zero, on two lines at least (合计 = 基本支出 + 项目支出 names the
     blank column between them). Reported as a warning; with no such field, or several, the
     column stays unknown and fails its table."""
-    vocabulary = families.load().vocabulary
-    rules = families.load().raw.get("row_identities", {}).get(table.kind.resource, [])
+    vocabulary = families.current().vocabulary
+    rules = families.current().raw.get("row_identities", {}).get(table.kind.resource, [])
     keys = {k.lstrip("!") for whole, parts in rules for k in [whole, *parts]}
     for c in range(table.grid.n_cols):
         path = paths[c] if c < len(paths) else []
@@ -297,7 +308,7 @@ def _identity_outcomes(table: Table, mapping: dict[int, str]):
     """For each row identity (families/budget.yml `row_identities`, e.g. 合计 = 基本支出 + 项目支出)
     a body row can be read for with `mapping`: (the row's amounts, the identity's keys,
     whether it holds to 0.01 per summed term)."""
-    rules = families.load().raw.get("row_identities", {}).get(table.kind.resource, [])
+    rules = families.current().raw.get("row_identities", {}).get(table.kind.resource, [])
     for _, row in table.body():
         values = {key: _row_amount(row, c) for c, key in mapping.items()}
         for whole, marked in rules:
@@ -404,11 +415,71 @@ def _warn_unpublished_columns(table: Table, ctx: Context, mapping: dict[int, str
                                 f"not published; it holds {values[:3]}")
 
 
+def side_by_side(table: Table) -> list[Table]:
+    """The panels of a table printed as several side by side under the same header (a
+    final account's 基本支出决算表: 人员经费 classes left, 公用经费 right, each 编码 | 名称 |
+    决算数), each as a table of its own; [] when the header does not repeat."""
+    paths = header_paths(table.grid, table.n_header)
+    n = len(paths)
+    for width in range(2, n // 2 + 1):
+        if n % width or not any(paths[:width]) or \
+                any(paths[c] != paths[c % width] for c in range(width, n)):
+            continue
+        panels = []
+        for start in range(0, n, width):
+            cells = [replace(cell, col=cell.col - start,
+                             colspan=min(cell.col + cell.colspan, start + width) - cell.col)
+                     for cell in table.grid.cells if start <= cell.col < start + width]
+            grid = replace(table.grid, cells=cells, n_cols=width)
+            panels.append(replace(table, grid=grid))
+        return panels
+    return []
+
+
+def _panel_total_field(panel: Table) -> str | None:
+    """The field a panel's total line holds where its label says what it totals (人员经费合计
+    under the 人员经费 panel -> personnel), read with the vocabulary; None otherwise."""
+    vocabulary = families.current().vocabulary
+    for _, row in panel.body():
+        for text in row:
+            m = re.match(r"^(?P<what>.+?)(合计|小计)$", label(text))
+            meaning = vocabulary.read_part(m.group("what")) if m else None
+            key = vocabulary.field_for(panel.kind.resource, meaning, panel.kind.fixes) \
+                if meaning else None
+            if key not in (None, "total"):
+                return key
+    return None
+
+
+def _read_panels(panels: list[Table], ctx: Context, siblings) -> list[dict]:
+    """The panels' lines in order. A panel whose total line says what it totals (人员经费合计)
+    holds that field, not the whole: its lines' amounts go to that field, and the panels'
+    total lines become one total line of the table holding each panel's field (the table
+    prints no grand total, so none is published)."""
+    out, total = [], None
+    for panel in panels:
+        key = _panel_total_field(panel)
+        for row in normalize_lines(panel, ctx, siblings):
+            if key is not None:
+                row[key] = row.pop("total", None)
+            if row["line_type"] != "total" or key is None:
+                out.append(row)
+            elif total is None:
+                total = row
+                out.append(total)
+            else:
+                total[key] = row[key]
+    return out
+
+
 def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> list[dict]:
     """Line tables (a row per code, unit or project) -> rows of the table's resource."""
     resource = table.kind.resource
     if not any(looks_like_data(c) for _, row in table.body() for c in row):
         return []  # printed empty (a table of zeros is empty too, but its zeros are printed)
+    panels = side_by_side(table)
+    if panels:
+        return _read_panels(panels, ctx, siblings)
     if _is_label_list(table):
         return normalize_label_list(table, ctx)
     mapping = choose_line_layout(table, ctx, list(siblings))
@@ -441,9 +512,9 @@ def normalize_lines(table: Table, ctx: Context, siblings: list[Table] = ()) -> l
     if resource == "government_procurement":
         _fill_procurement(out)
     if resource in _NAMED_UNIT_FIELDS:
-        _find_unit_lines(out, table, ctx, to_yuan(Decimal("0.01"), unit))
+        find_unit_lines(out, table, ctx, to_yuan(Decimal("0.01"), unit))
     if "class_name" in mapping.values():
-        _code_economic_names(out, table, ctx)
+        code_economic_names(out, table, ctx)
     return out
 
 
@@ -453,7 +524,7 @@ _NAMED_UNIT_FIELDS = {"projects": ("project_name", "project_unit"),
                       "expenditure_by_economic": ("class_name", "unit_name")}
 
 
-def _find_unit_lines(rows: list[dict], table: Table, ctx: Context, cent: Decimal) -> None:
+def find_unit_lines(rows: list[dict], table: Table, ctx: Context, cent: Decimal) -> None:
     """Items named, not coded, may be preceded by their unit's line, told apart on the page
     by indentation only (广州市信访局 over its projects or its economic classes). Where the lines do not add up to the
     table's total, the identities decide: a unit's line equals the sum of the lines after it
@@ -549,7 +620,7 @@ def _fill_procurement(rows: list[dict]) -> None:
 
 def _is_label_list(table: Table) -> bool:
     """A table printed as labelled amounts (项目名称 | 金额) rather than one column per field."""
-    spec = families.load().raw["label_lists"]
+    spec = families.current().raw["label_lists"]
     if table.kind.resource not in spec:
         return False
     leaves = [p[-1] for p in header_paths(table.grid, table.n_header) if p]
@@ -560,7 +631,7 @@ def _is_label_list(table: Table) -> bool:
 def normalize_label_list(table: Table, ctx: Context) -> list[dict]:
     """A label list -> the table's total row: each body row's labels (a merged category
     cell, then the item) name one field, its last cell holds the amount."""
-    specs = families.load().specs("label_lists", table.kind.resource)
+    specs = families.current().specs("label_lists", table.kind.resource)
     unit = table_unit(table, ctx)
     owner = table.grid.span_owner()
     record: dict = {"line_type": "total"}
@@ -592,7 +663,7 @@ _ECONOMIC_SYSTEM_FIELDS = {"department": ("department_economic_code", "departmen
                            "government": ("government_economic_code", "government_economic_name")}
 
 
-def _code_economic_names(rows: list[dict], table: Table, ctx: Context) -> None:
+def code_economic_names(rows: list[dict], table: Table, ctx: Context) -> None:
     """Lines naming an economic class without its code (Shenzhen's 基本支出总表) take the
     code of the national classification, in the one system where every line's name fits
     one code (a 类, or a 款 of the 类 above it). The sums (类 = Σ款, lines = the
@@ -634,7 +705,9 @@ def _join_spaced_labels(paths: list[list[str]], labels: list[re.Pattern]) -> lis
 def normalize_summary(table: Table, ctx: Context) -> list[dict]:
     """Tables 1 and 4: each side (income / expenditure / by use) is a block of an item
     column and one or more amount columns."""
-    tpl = families.load()
+    if not any(looks_like_data(c) for row in table.grid.rows() for c in row):
+        return []  # printed with no figure at all (a template): nothing to place
+    tpl = families.current()
     summary = tpl.raw["summary"]
     sides = [(s["side"], re.compile(s["label"])) for s in summary["sides"]]
     item_label = re.compile(summary["item"])
@@ -642,9 +715,10 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
                                 [rx for _, rx in sides])
     years = header_years(paths)
     blocks: list[dict] = []  # {side, item: col, amounts: {col: key}}
+    numbering = numbering_columns(paths)
     for c, path in enumerate(paths):
         side = next((s for s, rx in sides if any(rx.search(p) for p in path[:-1] or path)), None)
-        if side is None:
+        if side is None or c in numbering:
             continue
         if not blocks or blocks[-1]["side"] != side or (path and item_label.search(path[-1])
                                                          and blocks[-1]["item"] is not None):
@@ -695,8 +769,9 @@ def normalize_summary(table: Table, ctx: Context) -> list[dict]:
                       **_summary_codes(block["side"], item, parent, level)}
             if group and not parent and record["item_code"] in group[2]:
                 record["parent_item"] = group[0]  # 一般公共预算 under 财政拨款, unnumbered
-                if group[1] == "carryover" and not record["item_code"].startswith("carryover"):
-                    record["item_code"] = f"carryover_{record['item_code']}"
+                if group[1] in summary.get("prefixed", ()) and \
+                        not record["item_code"].startswith(group[1]):
+                    record["item_code"] = f"{group[1]}_{record['item_code']}"
             elif not parent:
                 group = (item, record["item_code"], whole_of.get(record["item_code"], ()))
             if record["function_code"] or record["item_code"]:
@@ -732,7 +807,7 @@ def _block_amounts(table, ctx, blocks, n, i, row, unit, cell) -> dict:
 
 def _summary_codes(side: str, item: str, parent: str | None, level: int) -> dict:
     """Standard identifiers of a summary line: item_code and, for a function class, its code."""
-    patterns = families.load().raw["summary"]["items"]
+    patterns = families.current().raw["summary"]["items"]
     code = _item_code_of(item, patterns.get(side, {}))
     if code == "appropriation" and parent:  # 其中：财政拨款 under 一般公共预算
         code = f"{_item_code_of(parent, patterns[side]) or side}_appropriation"
@@ -752,7 +827,7 @@ def _vertical_form(table: Table, ctx: Context, paths: list[list[str]]) -> list[d
     the vocabulary like a column header. The amount is the column that names no fund or
     period beyond the table's (合计, 预算数); other understood columns (a fund's share)
     are not published. None when the table is not such a list."""
-    tpl = families.load()
+    tpl = families.current()
     item = re.compile(tpl.raw["summary"]["item"])
     vocabulary = tpl.vocabulary
     if not paths or not paths[0] or not item.search(paths[0][-1]):
@@ -793,7 +868,7 @@ def _other_fund_columns(table: Table, paths, mapping: dict[int, str]) -> list[in
     """Columns printing an item's share of another fund beside a mapped column of the same
     item's first fund (总计/一般公共预算, 总计/政府性基金预算 …, in a table that fixes no
     fund): the mapped share is the item's whole where these print zero."""
-    vocabulary = families.load().vocabulary
+    vocabulary = families.current().vocabulary
     years = header_years(paths)
     funded = {key: c for c, key in mapping.items()
               if "fund" in (vocabulary.read_path(paths[c], years) or {})}
@@ -810,13 +885,15 @@ def _other_fund_columns(table: Table, paths, mapping: dict[int, str]) -> list[in
 def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
     """三公-style tables: labelled columns, one row of values (or one per unit); or the
     same fields printed as a list, one per row."""
-    tpl = families.load()
+    tpl = families.current()
     paths = header_paths(table.grid, table.n_header)
     vertical = _vertical_form(table, ctx, paths)
     if vertical is not None:
         return vertical
     mapping = map_columns(paths, tpl.specs("form_row", table.kind.resource))
-    mapping.update(amount_columns(paths, table.kind, table.kind.resource, skip=mapping))
+    phases: dict[int, str] = {}  # column -> the phase its header names, where it names one
+    mapping.update(amount_columns(paths, table.kind, table.kind.resource, skip=mapping,
+                                  phases=phases))
     other_funds = _other_fund_columns(table, paths, mapping)
     _check_unmapped(table, ctx, paths, {**mapping, **{c: "" for c in other_funds}})
     if "grand_total" in mapping.values() and "total" not in mapping.values():
@@ -835,16 +912,18 @@ def normalize_form_row(table: Table, ctx: Context) -> list[dict]:
                 raise table_error(ctx, table, f"column {c + 1} ({'/'.join(paths[c])}) holds "
                                   f"{row[c]!r}: an item split by fund with amounts in more "
                                   "than one fund has no published field", i)
-        cells.pop("year", None)
-        amounts = {k: amount_of(table, ctx, v, unit, i) for k, v in cells.items()
-                   if k not in ("unit_code", "name")}
-        if not any(v is not None for v in amounts.values()):
-            continue
         code, name = digits(cells.get("unit_code")), clean(cells.get("name"))
         kind = "total" if not code or _is_total(name) else unit_kind(code, ctx)
-        record = {"line_type": kind, "unit_code": code or None,
-                  "name": None if _is_total(name) else name or None}
-        record.update(amounts)
-        record.update(provenance(table, ctx, i, unit))
-        out.append(record)
+        for phase in sorted({phases.get(c, ctx.phase) for c in mapping}):  # a row per phase
+            amounts = {key: amount_of(table, ctx, row[c] if c < len(row) else "", unit, i)
+                       for c, key in mapping.items()
+                       if key not in ("unit_code", "name", "year")
+                       and phases.get(c, ctx.phase) == phase}
+            if not any(v is not None for v in amounts.values()):
+                continue
+            record = {"line_type": kind, "unit_code": code or None,
+                      "name": None if _is_total(name) else name or None, "phase": phase}
+            record.update(amounts)
+            record.update(provenance(table, ctx, i, unit))
+            out.append(record)
     return out

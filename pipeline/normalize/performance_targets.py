@@ -61,7 +61,7 @@ def _split_indicator_row(cells: list[str], width: int) -> tuple[str, str, str, s
 def normalize_department(table: Table, ctx: Context) -> dict[str, list[dict]]:
     """Table 12 -> performance_goals, performance_budgets and performance_targets rows. A
     table listing its indicators per 活动 goes to `normalize_department_activities`."""
-    tpl = families.load()
+    tpl = families.current()
     perf = tpl.raw["performance"]
     activity = _activity_columns(table, perf["activity_columns"])
     if activity is not None:
@@ -180,7 +180,7 @@ def normalize_department_activities(table: Table, ctx: Context, header: int,
     its levels together (Beijing) -> performance_goals (the goal), performance_budgets (its
     total, 财政拨款 and 其他资金, each fund's 合计 proven = 基本支出 + 项目支出) and
     performance_targets."""
-    tpl = families.load()
+    tpl = families.current()
     perf = tpl.raw["performance"]
     goal_rx, notes_rx = re.compile(perf["goal"]), re.compile(perf["other_notes"])
     qualitative, names = re.compile(perf["qualitative"]), perf["level_names"]
@@ -264,7 +264,7 @@ def normalize_project_form(table: Table, ctx: Context, form: dict) -> dict[str, 
     name and 实施单位 as printed. A 项目名称 line starts a project (a 专项资金名称 line a
     special fund's, scope special_fund); a table with none is one project named by its title
     (警务辅助人员经费项目绩效目标表)."""
-    tpl = families.load()
+    tpl = families.current()
     levels = {k: re.compile(v) for k, v in tpl.raw["performance"]["levels"].items()}
     lines = {k: re.compile(v) for k, v in form["lines"].items()}
     name_rx, unit_rx = re.compile(form["name"]), re.compile(form["unit"])
@@ -370,7 +370,7 @@ def normalize_project_levels(table: Table, ctx: Context, columns: dict[str, int]
     project cell holds the code before the name (Beijing's 项目支出绩效目标表) ->
     performance_budgets and performance_targets. A name cell split over a page break
     continues on the next page's first row."""
-    perf = families.load().raw["performance"]
+    perf = families.current().raw["performance"]
     code_name, qualitative = re.compile(perf["code_and_name"]), re.compile(perf["qualitative"])
     unit = table_unit(table, ctx)
     projects: list[dict] = []
@@ -412,7 +412,7 @@ def normalize_projects(table: Table, ctx: Context) -> dict[str, list[dict]]:
     """Table 13 -> performance_budgets (one row per unit/project) and performance_targets.
     Without a code column, a list with level columns goes to `normalize_project_levels`,
     projects' forms to `normalize_project_form`."""
-    tpl = families.load()
+    tpl = families.current()
     perf = tpl.raw["performance"]
     categories = re.compile(perf["categories"])
     paths = header_paths(table.grid, table.n_header)

@@ -87,7 +87,7 @@ def table_rows(document_id: str, extraction: Extraction) -> list[dict]:
              "source_table": t.title, "source_page": t.page, "pages": t.parts,
              "source_unit": t.unit, "unit_source": t.unit_source or None, "rows": t.rows,
              "empty": t.empty, "notes": "\n".join(t.notes) or None,
-             "status": t.status, "reason": t.reason}
+             "status": t.status, "reason": t.reason, "reader": t.reader}
             for t in extraction.tables]
 
 
@@ -143,8 +143,11 @@ class PackageWriter:
                 self.classes.see(resource, row)
             self._write(BY_NAME[resource], rows)
         m = source.meta
-        self.sources.append({"title": f"{m.title} ({source.id})",
-                             "path": m.published.url or f"sources/{source.id}/{m.file}"})
+        several = len(m.file_list) > 1  # a disclosure in several files: a source per file
+        for f in m.file_list:
+            self.sources.append({
+                "title": f"{m.title} ({source.id}{': ' + f.file if several else ''})",
+                "path": m.published.url or f"sources/{source.id}/{f.file}"})
 
     def finish(self) -> Path:
         self._write(BY_NAME["check_rules"], rule_rows())

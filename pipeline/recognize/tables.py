@@ -73,11 +73,28 @@ def header_text(grid: Grid) -> str:
                     if clean(c) and len(label(c)) <= MAX_LABEL_LENGTH)
 
 
+def is_numbering_row(row: list[str]) -> bool:
+    """A row numbering the columns (栏次 | | 1 | 2 | 3 …): part of the header, labelling
+    nothing and holding no data."""
+    cells = [label(c) for c in row if clean(c)]
+    numbering = families.current().pattern("numbering_labels")
+    return bool(cells) and numbering.match(cells[0]) is not None and all(
+        re.fullmatch(r"\d{1,3}", c) or numbering.match(c) for c in cells[1:])
+
+
+def numbering_columns(paths: list[list[str]]) -> set[int]:
+    """Columns that number the lines (行次): no data, no label of a line."""
+    numbering = families.current().pattern("numbering_labels")
+    return {c for c, path in enumerate(paths) if path and numbering.match(path[-1])}
+
+
 def is_body_row(row: list[str]) -> bool:
     """A row that holds data rather than column labels: any number or code, or a lone
     total/none marker (the only row of an empty table)."""
-    tpl = families.load()
+    tpl = families.current()
     cells = [label(c) for c in row if clean(c)]
+    if is_numbering_row(row):
+        return False
     if any(looks_like_data(c) for c in cells):
         return True
     return len(cells) == 1 and bool(tpl.pattern("total_labels").match(cells[0])
@@ -103,7 +120,8 @@ def header_paths(grid: Grid, n_header: int) -> list[list[str]]:
     owner = grid.span_owner()
     spans_known = any(c.rowspan > 1 or c.colspan > 1 for c in grid.cells)
     width = grid.n_cols
-    filled = [[label(c) for c in r] + [""] * (width - len(r)) for r in rows]
+    filled = [[label(c) for c in r] + [""] * (width - len(r)) if not is_numbering_row(r)
+              else [""] * width for r in rows]
 
     def has_below(r: int, c: int) -> bool:
         return any(filled[k][c] for k in range(r + 1, len(filled)))
@@ -133,7 +151,7 @@ def _title_of(blocks: list[TextBlock]) -> tuple[TextBlock | None, Kind | None, s
     A title wrapped over two lines is read whole: its second line alone may name another
     table (公开09表：一般公共预算"三公"经费、会议费、培训费 / 支出预算表), so the two lines
     joined are tried first when the line above can begin a title."""
-    tpl = families.load()
+    tpl = families.current()
     for i in range(len(blocks) - 1, max(-1, len(blocks) - 1 - TITLE_LOOKBACK), -1):
         t = clean(blocks[i].text)
         if _is_auxiliary(t) or is_page_number(t):
@@ -182,7 +200,7 @@ def _collect_notes(notes: list[str], blocks: list[TextBlock], contiguous: bool =
         if not t or is_page_number(t):
             continue
         numbered = _NUMBERED.match(t)
-        if open_note and not numbered and not families.load().pattern("note_line").match(t) \
+        if open_note and not numbered and not families.current().pattern("note_line").match(t) \
                 and not _is_auxiliary(t) and not re.search(r"表$", t):
             notes[-1] += t
         elif _is_note(t) or in_notes and numbered and re.match(r"^[(（]?\d", t) \
@@ -203,7 +221,7 @@ def _ends_sentence(text: str) -> bool:
 
 def _is_note(text: str) -> bool:
     """A note printed with a table: 注：…, or a short line such as (无政府性基金支出)."""
-    tpl = families.load()
+    tpl = families.current()
     t = clean(text)
     return bool(tpl.pattern("note_line").match(t)
                 or len(t) <= MAX_NOTE_LENGTH and tpl.pattern("empty_table_note").search(t))
@@ -211,14 +229,16 @@ def _is_note(text: str) -> bool:
 
 def _is_auxiliary(text: str) -> bool:
     """Lines printed between a title and its grid: department, unit, year, notes."""
-    tpl = families.load()
+    tpl = families.current()
+    number = tpl.pattern_at("contents", "number").match(label(text))
     return bool(tpl.pattern("department_line").match(text) or tpl.pattern("unit_line").search(text)
                 or tpl.pattern("note_line").match(text)
-                or re.fullmatch(r"[(（]?\d{4}\s*年度?[)）]?", text.replace(" ", "")))
+                or re.fullmatch(r"[(（]?\d{4}\s*年度?[)）]?", text.replace(" ", ""))
+                or number and not label(text)[number.end():])  # 公开01表 alone on its line
 
 
 def _unit_of(blocks: list[TextBlock]) -> str | None:
-    tpl = families.load()
+    tpl = families.current()
     for b in blocks:
         m = tpl.pattern("unit_line").search(clean(b.text))
         if m:
@@ -227,7 +247,7 @@ def _unit_of(blocks: list[TextBlock]) -> str | None:
 
 
 def _department_of(blocks: list[TextBlock]) -> str | None:
-    tpl = families.load()
+    tpl = families.current()
     for b in blocks:
         m = tpl.pattern("department_line").match(clean(b.text))
         if m:
@@ -347,7 +367,7 @@ def _is_wrapped_remainder(rows: list[list[str]], i: int, first_body: int,
         return True
     if numbered_only or not is_body_row(above):
         return False
-    tpl = families.load()
+    tpl = families.current()
     for c in filled:
         t = clean(row[c])
         if looks_like_data(t) or _is_code(t) or split_numbering(t)[0] \
@@ -400,7 +420,7 @@ def _title_row(row: list[str]) -> str | None:
     filled = [clean(x) for x in row if clean(x)]
     if len(filled) != 1 or len(filled[0]) > MAX_TITLE_LENGTH:
         return None
-    tpl = families.load()
+    tpl = families.current()
     if not tpl.normalize_title(filled[0]).endswith("表"):  # a title, not a name ending 预算
         return None
     return filled[0] if tpl.kind_for_title(filled[0]) is not None else None
@@ -459,7 +479,7 @@ def _lift_grid_notes(table: Table) -> None:
             table.notes.append(filled[0])
 
 
-def _runs_on(table: Table, grid: Grid) -> bool:
+def runs_on(table: Table, grid: Grid) -> bool:
     """Whether `grid` may continue `table`: on the same page or the next (a table does not
     skip a page; transcripts have no pages)."""
     last = table.grid.page_of_row(table.grid.n_rows - 1)
@@ -469,7 +489,7 @@ def _runs_on(table: Table, grid: Grid) -> bool:
 def recognize(doc: Document) -> Recognition:
     """Place every grid of the document: a new standard table, the continuation of the
     previous one, or unplaced (reported)."""
-    tpl = families.load()
+    tpl = families.current()
     tables: list[Table] = []
     unplaced: list[Unplaced] = []
     departments: list[str] = []
@@ -495,12 +515,12 @@ def recognize(doc: Document) -> Recognition:
         unit = _unit_of(blocks)
         if previous is not None:
             _collect_notes(previous.notes, blocks)
-        continuation = previous is not None and _runs_on(previous, grid) and (
+        continuation = previous is not None and runs_on(previous, grid) and (
             title_block is None and not dept and not unit
             or (kind is not None and kind.id == previous.kind.id and title == previous.title)
         )
         where = place(grid.page, grid.line)
-        if not continuation and kind is None:
+        if not continuation and kind is None and not (title and tpl.foreign(title)):
             kind = tpl.kind_for_header(header_text(grid))
             if kind is not None:
                 warnings.append(f"{title or '(untitled table)'} ({where}): title not recognized; "
@@ -523,7 +543,8 @@ def recognize(doc: Document) -> Recognition:
             tables.append(previous)
         else:
             unplaced.append(Unplaced(title or "(no title)", grid.page, grid.line,
-                                     "title not recognized as a standard table" if title
+                                     (tpl.foreign(title) or "title not recognized as a "
+                                      "standard table") if title
                                      else "grid with no title before it"))
             previous = None
         blocks = []
