@@ -1,6 +1,8 @@
 """Command line: parses arguments, calls the library API (api.py) and prints its results."""
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -38,9 +40,12 @@ def cli():
               help="Publish without document ID although it is in the published package "
                    "and no longer in SOURCES (repeat for several).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--ocr", is_flag=True,
+              help="Read every page by OCR, its text layer set aside (pages without one are "
+                   "read so anyway, with the OCR extra installed).")
 def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | None,
           timeout: float, cache_dir: Path, no_cache: bool, scheduler: str | None,
-          allow_removal: tuple[str, ...], quiet: bool):
+          allow_removal: tuple[str, ...], quiet: bool, ocr: bool):
     """Extract every document in SOURCES and publish the validated data package to OUT.
 
     A document that fails (bad source.yml, checksum mismatch, unreadable file, no standard
@@ -54,7 +59,7 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | No
     result = api.build(sources_dir, out_dir, schemas_dir, progress=not quiet,
                            workers=workers, timeout=timeout,
                            cache_dir=None if no_cache else cache_dir, scheduler=scheduler,
-                           allow_removal=allow_removal)
+                           allow_removal=allow_removal, ocr=ocr)
     for doc_id in result.built:
         click.echo(f"ok      {doc_id}")
         for w in result.warnings.get(doc_id, []):
@@ -85,7 +90,10 @@ def build(sources_dir: Path, out_dir: Path, schemas_dir: Path, workers: int | No
               help="The document's source.yml (gives department code and name).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help="Folder for the CSVs and report.md.")
-def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
+@click.option("--ocr", is_flag=True,
+              help="Read every page by OCR, its text layer set aside (pages without one are "
+                   "read so anyway, with the OCR extra installed).")
+def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path, ocr: bool):
     """Extract one document (PDF or transcript) to CSVs in OUT, with a report.
 
     Writes one CSV per published table it gives, document_tables.csv (every standard table
@@ -97,7 +105,7 @@ def extract(files: tuple[Path, ...], metadata: Path | None, out_dir: Path):
     if len(set(files)) < len(files):
         raise click.UsageError("a file is given twice")
     try:
-        _, report = api.extract(list(files), out_dir, metadata)
+        _, report = api.extract(list(files), out_dir, metadata, ocr=ocr)
     except PipelineError as exc:
         raise click.ClickException(str(exc))
     click.echo(report)
@@ -191,7 +199,18 @@ def add(file: Path, document_id: str | None, sources_dir: Path):
         raise click.ClickException(str(exc))
     click.echo(api.extraction_report(file, extraction))
     click.echo(f"Created {folder}/. Next: fill in the TODO fields of {folder / 'source.yml'}, "
-               f"then run: python -m pipeline check {folder.name}")
+               f"then run: {_invocation()} check {folder.name}, and scripts/review-contribution")
+
+
+def _invocation() -> str:
+    """How to run this command line again from here: `python -m pipeline` in the active
+    virtual environment, else the path of the interpreter that runs it (`.venv/bin/python`)."""
+    if Path(sys.argv[0]).name == "budget-pipeline":  # the installed script
+        return "budget-pipeline" if shutil.which("budget-pipeline") else sys.argv[0]
+    if os.environ.get("VIRTUAL_ENV") and Path(os.environ["VIRTUAL_ENV"]) == Path(sys.prefix):
+        return "python -m pipeline"
+    python = Path(sys.executable)
+    return f"{Path(os.path.relpath(python)) if python.is_relative_to(Path.cwd()) else python} -m pipeline"
 
 
 @cli.command()
@@ -356,6 +375,9 @@ def publish(target: str, extra: tuple[str, ...], package_dir: Path, out_dir: Pat
     """
     import shlex
 
+    if not api.repository_url(repository, api.site_config()):
+        click.echo("warning: no repository URL (site.yml repository_url, --repository-url or "
+                   "a git remote): the published site links to the data package only", err=True)
     if dry_run:
         db, metadata = _site_files(package_dir, out_dir, False, repository)
     else:

@@ -3,14 +3,17 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from conftest import ROOT, SOURCES, copy_seed
@@ -67,7 +70,7 @@ def two_packages(tmp_path, package):
     assert build(sources, new, progress=False).ok
     path = new / "data" / "three_public_expenses.csv"
     rows = list(csv.reader(path.open(encoding="utf-8")))
-    rows[1][4] = "27000"  # xinxiang's 三公 total, as if corrected
+    rows[1][rows[0].index("total")] = "27000"  # xinxiang's 三公 total, as if corrected
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
     return package, new
@@ -234,13 +237,25 @@ def _git(repo: Path, *args: str) -> str:
                           text=True).stdout
 
 
+@pytest.fixture(scope="session")
+def seed_package(tmp_path_factory) -> Path:
+    """The package that sources/ of `repo` (one seed) builds, as published."""
+    sources = tmp_path_factory.mktemp("seed") / "sources"
+    copy_seed(XINXIANG, sources)
+    out = sources.parent / "datapackage"
+    assert build(sources, out, progress=False).ok
+    return out
+
+
 @pytest.fixture
-def repo(tmp_path):
-    """A throwaway clone-like repository with the seeds, to review a contribution in."""
+def repo(tmp_path, seed_package):
+    """A throwaway clone-like repository with a seed and its package, to review a
+    contribution in."""
     root = tmp_path / "repo"
     (root / "sources").mkdir(parents=True)
     copy_seed(XINXIANG, root / "sources")
-    shutil.copytree(ROOT / "datapackage", root / "datapackage")
+    shutil.copytree(seed_package, root / "datapackage")
+    shutil.copy(ROOT / ".gitignore", root / ".gitignore")  # review-report.md is ignored
     _git(root, "init", "-q")
     _git(root, "-c", "user.email=t@t", "-c", "user.name=t", "add", ".")
     _git(root, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base")
@@ -255,6 +270,13 @@ def test_review_builds_only_the_changed_documents(repo):
     result = review(repo, files, repo / "datapackage")
     assert result.ok and result.documents == ["xuchang-city-zwfw-2024-budget"]
     assert "## ✓ xuchang-city-zwfw-2024-budget" in result.report
+    # what a merge publishes: the document, as the next minor version (not "0.1.0 → 0.1.0"),
+    # and not the temporary package's list of sources as a change of the package
+    version = json.loads((repo / "datapackage" / "datapackage.json").read_text())["version"]
+    major, minor, _ = map(int, version.split("."))
+    assert f"## Data changes {version} → {major}.{minor + 1}.0" in result.report
+    assert "Documents added: xuchang-city-zwfw-2024-budget" in result.report
+    assert "Package properties changed" not in result.report
     assert "200 passed" in result.report or "passed, 0 failed" in result.report
     assert "Result: ready for review" in result.report
 
@@ -278,11 +300,17 @@ def test_review_reports_a_checksum_mismatch_then_a_failing_check(repo):
     files = [f"sources/{XINXIANG}/transcript.txt"]
     result = review(repo, files, repo / "datapackage")
     assert not result.ok and "sha256 mismatch" in result.report
+    # the contributor's file is named, not the copy the build read; a contribution that
+    # fails publishes nothing: no data changes, no version
+    assert f"\nsources/{XINXIANG}/transcript.txt: sha256 mismatch" in result.report
+    assert "/tmp" not in result.report and str(repo) not in result.report
+    assert "Data changes" not in result.report and "Version change" not in result.report
     meta = folder / "source.yml"
     meta.write_text(meta.read_text(encoding="utf-8").replace(old_sha, sha256_of(path)), encoding="utf-8")
     result = review(repo, files, repo / "datapackage")
     assert not result.ok and "## ✗ xinxiang-city-zwfw-2024-budget" in result.report
     assert "FAIL summary_balance" in result.report
+    assert "Data changes" not in result.report and "Version change" not in result.report
 
 
 def test_review_refuses_a_file_published_under_another_id(repo):
@@ -489,3 +517,136 @@ def test_review_sees_a_change_outside_sources_before_and_after_it_is_committed(r
     for result in (uncommitted, committed):
         assert not result.ok and "`pipeline/families/budget.yml`" in result.report
         assert "is a separate pull request" in result.report
+
+
+def test_review_sees_a_new_file_outside_sources_before_and_after_it_is_committed(repo):
+    """A new test or vocabulary file not yet added is part of what a commit of everything
+    would hold: refused before the commit as after it. What .gitignore leaves out is not."""
+    seed = repo / "sources" / XINXIANG / "source.yml"
+    seed.write_text(seed.read_text(encoding="utf-8") + "notes: 已核对\n", encoding="utf-8")
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_words.py").write_text("def test_words(): pass\n")
+    (repo / "review-report.md").write_text("an earlier report\n")  # in .gitignore
+    files = changed_files("HEAD", repo)
+    assert files == [f"sources/{XINXIANG}/source.yml", "tests/test_words.py"]
+    uncommitted = review(repo, files, repo / "datapackage")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "both")
+    assert changed_files("HEAD~1", repo) == files
+    committed = review(repo, files, repo / "datapackage")
+    for result in (uncommitted, committed):
+        assert not result.ok and "- `tests/test_words.py`" in result.report
+
+
+def test_review_names_datapackage_rewritten_by_build_once(repo):
+    """`build` after `add` rewrites datapackage/: the review says a contributor does not
+    commit it, and how to undo it, without listing every file."""
+    seed = repo / "sources" / XINXIANG / "source.yml"
+    seed.write_text(seed.read_text(encoding="utf-8") + "notes: 已核对\n", encoding="utf-8")
+    for name in ("datapackage.json", "data/documents.csv", "data/checks.csv"):
+        (repo / "datapackage" / name).write_text("rebuilt\n", encoding="utf-8")
+    result = review(repo, changed_files("HEAD", repo), repo / "datapackage")
+    assert not result.ok
+    assert "- `datapackage/` (3 files): a contributor does not commit it" in result.report
+    assert "`git restore datapackage`" in result.report
+    assert "`datapackage/data/checks.csv`" not in result.report
+
+
+def test_a_folder_add_named_without_division_or_year_is_renamed_before_review(repo, tmp_path):
+    """Issue 17: the id kept 000000 after the division was filled in. `add` names the folder
+    with what it read; once source.yml gives the year, the review asks for the full id."""
+    lines = (SOURCES / XINXIANG / "transcript.txt").read_text(encoding="utf-8").split("\n")
+    first = next(i for i, line in enumerate(lines) if "\t" in line)
+    start = max(i for i in range(first) if "表" in lines[i] and "目" not in lines[i])
+    tables_only = tmp_path / "tables.txt"  # no cover: the year is guessed, the division read
+    tables_only.write_text("\n".join(lines[start:]), encoding="utf-8")
+    folder, _ = add_document(tables_only, repo / "sources")
+    sha8 = folder.name[-8:]
+    assert folder.name == f"410700-budget-{sha8}"
+    meta = folder / "source.yml"
+    text = meta.read_text(encoding="utf-8")
+    assert "lacks the year" in text and "rename the folder" in text
+    meta.write_text(text.replace("TODO check: ", "").replace(
+        'title: "TODO"', 'title: "2024年新乡市政务服务和大数据管理局部门预算公开"')
+        .replace('"TODO"', "null"), encoding="utf-8")
+    result = review(repo, changed_files("HEAD", repo), repo / "datapackage")
+    assert not result.ok and f"## ✗ {folder.name}" in result.report
+    assert f"rename it to `sources/410700-2024-budget-{sha8}/`" in result.report
+    folder.rename(folder.with_name(f"410700-2024-budget-{sha8}"))
+    result = review(repo, changed_files("HEAD", repo), repo / "datapackage")
+    assert "rename it" not in result.report
+    assert f"## ✓ 410700-2024-budget-{sha8}" in result.report or \
+        f"## ✗ 410700-2024-budget-{sha8}: tables not read" in result.report
+
+
+def _guide_commands() -> list[str]:
+    """The shell blocks of CONTRIBUTING.md's step 2 (添加文件), as a contributor types them."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## 2. 添加文件")[1].split("## 3.")[0]
+    return [block.split("\n```")[0] for block in section.split("```bash\n")[1:]]
+
+
+def test_a_new_pdf_goes_from_add_to_ready_for_review_by_contributing_md_alone(tmp_path, seed_package):
+    """Issue 17, done when: a new real disclosure, on a fresh clone, with the commands of
+    CONTRIBUTING.md and no edit outside its sources/ folder, reaches "ready for review"."""
+    upstream = tmp_path / "upstream"  # the project as published: a seed and its package
+    copy_seed(XINXIANG, upstream / "sources")
+    shutil.copytree(seed_package, upstream / "datapackage")
+    for name in (".gitignore", "CONTRIBUTING.md", "scripts/review-contribution"):
+        (upstream / name).parent.mkdir(exist_ok=True)
+        shutil.copy2(ROOT / name, upstream / name)
+    _git(upstream, "init", "-q", "-b", "main")
+    _git(upstream, "add", ".")
+    _git(upstream, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "published")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(upstream), str(clone))
+    home = tmp_path / "home"  # the PDF, downloaded outside the clone as the guide says
+    (home / "Downloads").mkdir(parents=True)
+    pdf = SOURCES / "sh-putuo-quzhengfuban-2025-budget" / "document.pdf"  # not published upstream
+    shutil.copy(pdf, home / "Downloads" / "下载的文件.pdf")
+    python = Path(sys.executable)
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("VIRTUAL_ENV", None)
+
+    def run(block: str) -> subprocess.CompletedProcess:
+        """The block in the contributor's terminal, which stays activated once it is."""
+        if "source .venv/bin/activate" in block:  # this test's environment is the project's
+            env.update(VIRTUAL_ENV=sys.prefix, PATH=f"{python.parent}{os.pathsep}{env['PATH']}")
+            block = block.replace("source .venv/bin/activate", ":")
+        return subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=clone, env=env,
+                              capture_output=True, text=True)
+
+    add_block, review_block = _guide_commands()
+    added = run(add_block)
+    assert added.returncode == 0, added.stderr
+    folder = next((clone / "sources").glob("310107-2025-budget-*"))
+    assert f"Created sources/{folder.name}/" in added.stdout
+    meta = folder / "source.yml"
+    text = meta.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)  # read off the Shanghai cover
+    assert data["title"] == "上海市普陀区2025年区级部门预算（上海市普陀区人民政府办公室）"
+    assert data["department"]["name"] == "上海市普陀区人民政府办公室"
+    assert (data["division"], data["fiscal_year"]) == ({"name": "上海市普陀区", "code": "310107"}, 2025)
+    review_block = review_block.replace("<document_id>", folder.name)
+
+    # step 2: what add could not read is TODO; the build refuses it until filled in
+    reviewed = run(review_block)
+    assert reviewed.returncode == 1 and "fill in the TODO fields: published.url, published.date" \
+        in reviewed.stderr  # from `check`, which stops the block
+    # the page is unknown and no copy named: a PDF that does not say where it came from
+    meta.write_text(text.replace('url: "TODO"', "url: null").replace('date: "TODO"', "date: null"),
+                    encoding="utf-8")
+    reviewed = run(review_block.split("\n")[-1])  # the review alone
+    assert reviewed.returncode == 1 and "where the file came from is missing" in reviewed.stdout
+    meta.write_text(meta.read_text(encoding="utf-8").replace(
+        "retrieved_from: null", "retrieved_from: https://example.org/copy/budget.pdf"),
+        encoding="utf-8")
+    reviewed = run(review_block)
+    assert reviewed.returncode == 0, reviewed.stdout + reviewed.stderr
+    assert len(re.findall(rf"{folder.name}: \d+ passed, 0 failed", reviewed.stdout)) == 2
+    assert f"## ✓ {folder.name}" in reviewed.stdout
+    assert "Data changes 0.1.0 → 0.2.0" in reviewed.stdout
+    assert reviewed.stdout.rstrip().endswith("**Result: ready for review.**")
+    # nothing changed outside the document's folder (the report file is ignored)
+    status = _git(clone, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert status == [f"?? sources/{folder.name}/{name}" for name in ("document.pdf", "source.yml")]

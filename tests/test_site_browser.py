@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from test_site import HOTLINE, XINXIANG, build_seed_site
+from pipeline.publish.site import build_site, site_config
+from test_site import (FEN_A_ID, HOTLINE, PUBLISHER_PAGE, XINXIANG, add_fen_documents,
+                       build_seed_site)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -66,6 +69,22 @@ def server(tmp_path_factory):
     """`python -m pipeline serve` on the seed site, on a free localhost port."""
     root = tmp_path_factory.mktemp("browser")
     package, site = build_seed_site(root)
+    yield from _serve(root, package, site)
+
+
+@pytest.fixture(scope="module")
+def fen_server(tmp_path_factory):
+    """The same on the seeds plus documents whose amounts have fen (test_site's
+    add_fen_documents): every canned query has rows, some with sums of such amounts."""
+    root = tmp_path_factory.mktemp("browser-fen")
+    package, _ = build_seed_site(root)
+    add_fen_documents(package)
+    site = root / "fen-site"
+    build_site(package, site, "https://example.org/budgets")
+    yield from _serve(root, package, site)
+
+
+def _serve(root: Path, package: Path, site: Path):
     port = _free_port()
     log = open(root / "serve.log", "w")
     process = subprocess.Popen(
@@ -271,14 +290,14 @@ def test_charts_overview(page, server):
     assert not page.errors
 
 
-def test_canned_query_pages_read_in_chinese_without_float_noise(page, server):
-    """Every canned query page: titled by the query, Chinese column headers, amounts with
-    at most two decimals."""
-    from pipeline.publish.site import site_config
-    import re
-
+def test_canned_query_pages_read_in_chinese_without_float_noise(page, fen_server):
+    """Every canned query page, each with rows (amounts with fen, and sums of them, among
+    them): titled by the query, Chinese column headers, amounts with thousands separators
+    and at most two decimals, a button that says what it does."""
+    server = fen_server
     meta = json.loads((server["site"] / "metadata.json").read_text(encoding="utf-8"))
     amounts = set(meta["plugins"]["budget-site"]["amount_columns"])
+    fen = 0
     for name, query in site_config()["queries"].items():
         params = {p: "" for p in re.findall(r":(\w+)", query["sql"])}
         params.update(query.get("example") or {})
@@ -289,6 +308,9 @@ def test_canned_query_pages_read_in_chinese_without_float_noise(page, server):
         assert labels and all(re.search(r"[\u4e00-\u9fff]", t) for t in labels), (name, labels)
         columns = [c.replace("col-", "", 1) for c in page.locator(
             "table.rows-and-columns th").evaluate_all("els => els.map(e => e.className)")]
+        assert len(labels) == len(columns), name  # every column has its Chinese label
+        right = page.locator("table.rows-and-columns thead th").last.bounding_box()
+        assert right["x"] + right["width"] <= 1280, (name, right)  # no column cut off
         for i, column in enumerate(columns):
             if column not in amounts:
                 continue
@@ -296,6 +318,42 @@ def test_canned_query_pages_read_in_chinese_without_float_noise(page, server):
                                       ).all_inner_texts():
                 assert re.fullmatch(r"(-?\d{1,3}(,\d{3})*(\.\d\d)?)?", value.strip()), \
                     (name, column, value)
+                fen += "." in value
         assert page.get_by_role("button", name="Run SQL").count() == 0
+        assert page.locator("input[type=submit]").first.get_attribute("value") in \
+            ("查询 Search", "刷新 Refresh")
+    assert fen >= 5  # amounts with fen were shown, not only whole ones
+    visit(page, f"{server['base']}/budgets/function_class_totals?year=2023")
+    cells = page.locator("table.rows-and-columns td.col-amount").all_inner_texts()
+    assert [c.strip() for c in cells] == ["4", "0.30"]  # 1.5 + 2.5 and 0.1 + 0.2
     page.screenshot(path=str(server["shots"] / "query.png"), full_page=True)
+    assert not page.errors
+
+
+def test_failing_checks_fit_a_1280_pixel_window(page, server):
+    """Its last column, the contributor's explanation, inside the window (not scrolled
+    out of it), and the column descriptions all shown, none in a scroll box."""
+    visit(page, server["base"] + "/budgets/failing_checks")
+    last = page.locator("table.rows-and-columns thead th").last
+    assert "acknowledged" in last.inner_text()
+    box = last.bounding_box()
+    assert box and box["x"] + box["width"] <= 1280, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.locator("details.column-help summary").click()
+    described = page.locator("dl.column-descriptions")
+    assert described.locator("dt").count() == 10
+    assert described.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    header = page.locator("table.rows-and-columns th.col-rule_description").inner_text()
+    assert header.split() == ["规则说明", "rule_description"]
+    assert not page.errors
+
+
+def test_landing_page_shows_where_documents_came_from(page, fen_server):
+    visit(page, fen_server["base"] + "/")
+    row = page.locator(f'tr[data-department="{FEN_A_ID}"]')
+    source = row.get_by_role("link", name="原文 source")
+    assert source.is_visible() and source.get_attribute("href") == PUBLISHER_PAGE
+    assert "发布 2023-03-15" in row.locator("td.years").inner_text()
+    copy = page.get_by_role("link", name="副本 copy")
+    assert copy.count() == 1 and copy.is_visible()
     assert not page.errors

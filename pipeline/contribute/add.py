@@ -418,10 +418,13 @@ def source_yml(guess: Guess, file: str, fmt: str, sha256: str, folder: str | Non
     rename = ""
     level = (f"level: {guess.level}   # department (部门预算) or unit (单位预算 of one budget unit)\n"
              if "level" in SourceMeta.model_fields else "")
-    if folder and folder == make_document_id(guess, sha256) and not folder[:1].isdigit():
-        rename = (f"# The folder name ({folder}) lacks the division code and year, which were not read\n"
-                  f"# from the document: once they are filled in, rename the folder to\n"
-                  f"# <division code>-<year>-{guess.kind.replace('_', '-')}-{sha256[:8]}.\n")
+    missing = [what for what, v in (("division code", guess.division_code),
+                                    ("year", guess.fiscal_year)) if v.value is None or v.guessed]
+    if folder and folder == make_document_id(guess, sha256) and missing:
+        rename = (f"# The folder name ({folder}) lacks the {' and '.join(missing)}, not read from the\n"
+                  f"# document: once they are filled in, rename the folder to\n"
+                  f"# <division code>-<year>-{guess.kind.replace('_', '-')}-{sha256[:8]}\n"
+                  f"# (`review` refuses the contribution until then).\n")
     dept_code = (f"{_q(guess.department_code)}   # from the income table's department row"
                  if guess.department_code.value else
                  'null  # the department code, if printed (e.g. "709")')
@@ -442,8 +445,9 @@ consolidated: {'true' if guess.consolidated else 'false'}   # true for a 汇总 
 format: {fmt}
 sha256: {sha256}
 published:
-  url: "{TODO}"   # the page on the department's site where the document is published
-  date: {_q(guess.date)}{_c(guess.date, "the publication date as shown there: YYYY-MM-DD (or YYYY-MM); null if none")}
+  url: "{TODO}"   # the page on the department's (or finance bureau's) site that publishes the document; null if you do not know it, then give retrieved_from
+  date: {_q(guess.date)}{_c(guess.date, "the date the document or that page prints: YYYY-MM-DD (or YYYY-MM); null if none")}
+retrieved_from: null   # where you downloaded the file, if not from that page (a public copy's URL); a PDF needs published.url or this
 licence: "{LICENCE}"
 """
 
@@ -453,6 +457,19 @@ def make_document_id(guess: Guess, sha256: str) -> str:
     parts = [v.value for v in (guess.division_code, guess.fiscal_year)
              if v.value is not None and not v.guessed]
     return "-".join(str(p) for p in (*parts, guess.kind.replace("_", "-"), sha256[:8]))
+
+
+ADDED_ID = re.compile(r"(?:\d{6}-)?(?:(?:19|20)\d{2}-)?(?:budget|final-accounts)-[0-9a-f]{8}")
+
+
+def id_to_rename(folder_name: str, meta: SourceMeta) -> str | None:
+    """The name a folder that `add` named (make_document_id: only what it read) takes once
+    source.yml gives the division and year; None if it has that name, or was named by hand."""
+    if not ADDED_ID.fullmatch(folder_name):
+        return None
+    name = (f"{meta.division.code}-{meta.fiscal_year}-{meta.kind.replace('_', '-')}-"
+            f"{folder_name[-8:]}")
+    return None if name == folder_name else name
 
 
 def already_added(sources_dir: Path, sha256: str) -> Path | None:

@@ -57,9 +57,6 @@ def build_site(package_dir: Path = PACKAGE_DIR, out_dir: Path = SITE_DIR,
     counts = build_database(package_dir, db_path, config, site_divisions(divisions))
     repo = repository_url(repository, config)
     result = SiteBuild(db_path, out_dir / "metadata.json", counts)
-    if not repo:
-        result.warnings.append("no repository URL (site.yml repository_url, --repository-url "
-                               "or a git remote): the site links to the data package only")
     meta = build_metadata(package_dir, db_path, config, repo)
     tmp = result.metadata.with_name("metadata.json.tmp")
     tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

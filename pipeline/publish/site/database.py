@@ -42,7 +42,7 @@ def registry_table(resource: dict) -> PublishedTable:
     table = BY_NAME.get(resource["name"])
     if table is None:
         raise SiteError(f"table {resource['name']!r} of the package is not in "
-                        f"pipeline/registry.py: it has no description")
+                        f"pipeline/metadata/registry.py: it has no description")
     names = [f["name"] for f in resource["schema"]["fields"]]
     if names != table.field_names():
         raise SiteError(f"{resource['name']}: the package's fields {names} differ from the "
@@ -234,15 +234,48 @@ def build_database(package_dir: Path, db_path: Path, config: dict,
     return counts
 
 
+def view_amounts(view: dict, columns) -> set[str]:
+    """The columns of a view (views.yml) holding yuan: those its `amounts` lists, and those
+    it shows unchanged from the first table of its `inherit` that has them, where they are
+    amounts there (a column the view describes itself is its own)."""
+    own = view.get("columns") or {}
+    inherit = [BY_NAME[t] for t in view.get("inherit", [])]
+    amounts = set(view.get("amounts") or [])
+    for column in columns:
+        source = next((t for t in inherit if column in t.field_names()), None)
+        if column not in own and source is not None and column in source.amount_fields():
+            amounts.add(column)
+    return amounts
+
+
 def _create_views(db: sqlite_utils.Database, views: dict) -> None:
     """The views of views.yml, in order; a view marked `materialize` is stored as a table
     (the database is immutable once built), so the queries over every document need not
     recompute it on each request."""
     for name, view in views.items():
         if view.get("materialize"):
-            db.execute(f'create table "{name}" as {view["sql"]}')
+            _materialize(db, name, view)
         else:
             db.create_view(name, view["sql"])
+
+
+def _materialize(db: sqlite_utils.Database, name: str, view: dict) -> None:
+    """The view stored as a table, its rows in the view's order, with the declared types of
+    the columns it shows, and its amounts exact: an amount column is NUMERIC and rounded to
+    the fen, so a sum of amounts with fen is the decimal sum (not 0.30000000000000004) and a
+    whole one an integer (460510100, not 460510100.0), in the JSON too."""
+    db.execute(f'create temp view "materialize_{name}" as {view["sql"]}')
+    info = db.execute(f'pragma temp.table_info("materialize_{name}")').fetchall()
+    db.execute(f'drop view temp."materialize_{name}"')
+    amounts = view_amounts(view, [column[1] for column in info])
+    declared = ", ".join(f'"{c}" {"NUMERIC" if c in amounts else kind}'.rstrip()
+                         for _, c, kind, *_ in info)
+    db.execute(f'create table "{name}" ({declared})')
+    with db.conn:
+        db.execute(f'insert into "{name}" {view["sql"]}')
+        for column in sorted(amounts):
+            db.execute(f'update "{name}" set "{column}" = round("{column}", 2) '
+                       f'where typeof("{column}") = \'real\'')
 
 
 def _check_foreign_keys(db: sqlite_utils.Database) -> None:

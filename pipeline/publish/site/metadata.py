@@ -1,14 +1,16 @@
 """The site metadata (metadata.json): Datasette titles and descriptions of every table, view,
 column and canned query, from pipeline/metadata/registry.py plus site.yml, views.yml and
-queries.yml, and the facts the plugin's pages show (`build_metadata`). The build fails if
-anything lacks a description.
+queries.yml, and the facts the plugin's pages show (`build_metadata`): counts and examples
+taken from the data, never written by hand. The build fails if anything lacks a description.
 """
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import re
 import sqlite3
+import string
 import subprocess
 from pathlib import Path
 
@@ -16,22 +18,30 @@ import sqlite_utils
 
 from pipeline.metadata.registry import BY_NAME, PublishedTable
 from pipeline.publish.site.config import PLUGIN_NAME, ROOT, SiteError, register_functions
-from pipeline.publish.site.database import read_descriptor, registry_table
+from pipeline.publish.site.database import read_descriptor, registry_table, view_amounts
 
 FTS_SHADOW = re.compile(r"_(data|idx|content|docsize|config)$")  # FTS5's own tables
 
 
-def repository_url(explicit: str | None, config: dict) -> str | None:
+def repository_url(explicit: str | None, config: dict, root: Path = ROOT) -> str | None:
+    """The project's repository, to link from the site: given, in site.yml, CI's, or the
+    git remote of the checkout `root` (of the repository it was cloned from, for a clone of a
+    local path); None if none is known."""
     if explicit or config.get("repository_url"):
         return explicit or config["repository_url"]
     if os.environ.get("GITHUB_REPOSITORY"):
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
         return f"{server}/{os.environ['GITHUB_REPOSITORY']}"
-    try:
-        url = subprocess.run(["git", "config", "--get", "remote.origin.url"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
+    here = root
+    for _ in range(5):  # a clone of a local path: that repository's remote, and so on
+        try:
+            url = subprocess.run(["git", "config", "--get", "remote.origin.url"], cwd=here,
+                                 capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if not url or not (here / url.removeprefix("file://")).is_dir():
+            break
+        here = here / url.removeprefix("file://")
     m = re.match(r"^git@([^:]+):(.+?)(\.git)?$", url)
     if m:
         return f"https://{m.group(1)}/{m.group(2)}"
@@ -72,7 +82,6 @@ def _table_metadata(table: PublishedTable, presentation: dict) -> dict:
 def _view_metadata(name: str, view: dict) -> dict:
     meta = {"title": view.get("title"), "description": view.get("description"),
             "columns": dict(view.get("columns") or {})}
-    units = {}
     inherit = [BY_NAME[t] for t in view.get("inherit", [])]
     for column in view.get("_columns", []):
         if column in meta["columns"]:
@@ -80,11 +89,9 @@ def _view_metadata(name: str, view: dict) -> dict:
         source = next((t for t in inherit if column in t.field_names()), None)
         if source is not None:
             meta["columns"][column] = _column_description(source, column)
-            if next(f for f in source.fields if f.name == column).amount:
-                units[column] = "yuan"
-    units.update({c: "yuan" for c in view.get("amounts", [])})
-    if units:
-        meta["units"] = units
+    amounts = view_amounts(view, view.get("_columns", []))
+    if amounts:
+        meta["units"] = {c: "yuan" for c in sorted(amounts)}
     for key in ("facets", "sort", "sort_desc", "label_column", "fts_table"):
         if key in view:
             meta[key] = view[key]
@@ -125,8 +132,8 @@ def build_metadata(package_dir: Path, db_path: Path, config: dict,
     licence = (descriptor.get("licenses") or [{}])[0]
     documents = _documents_facts(db_path)
     repo = repository
-    queries = _queries_metadata(db_path, config.get("queries") or {}, tables_meta,
-                                config.get("views") or {})
+    queries, examples = _queries_metadata(db_path, config.get("queries") or {}, tables_meta,
+                                          config.get("views") or {})
     plugin = {
         "database": database,
         "package_name": descriptor.get("name"), "package_title": descriptor.get("title"),
@@ -136,6 +143,8 @@ def build_metadata(package_dir: Path, db_path: Path, config: dict,
                        "path": f"/datapackage/{r['path']}",
                        "rows": _count(db_path, r["name"])} for r in descriptor["resources"]],
         "queries": [{"name": n, "title": q.get("title", n)} for n, q in queries.items()],
+        # per query and parameter, the examples of queries.yml that find rows in the data
+        "examples": examples,
         "views": [{"name": n, "title": v.get("title", n)}
                   for n, v in (config.get("views") or {}).items()],
         # columns holding yuan, shown with at most 2 decimals wherever they appear
@@ -167,12 +176,14 @@ def build_metadata(package_dir: Path, db_path: Path, config: dict,
     return meta
 
 
-def _queries_metadata(db_path: Path, queries: dict, tables_meta: dict, views: dict) -> dict:
+def _queries_metadata(db_path: Path, queries: dict, tables_meta: dict, views: dict
+                      ) -> tuple[dict, dict]:
     """The canned queries as Datasette metadata, each with a description of every column it
     returns (`columns`, shown as the column headers) and its amount columns (`units`):
     the query's own `columns` in queries.yml, else those of the views and tables it reads,
     where a column of the same name means the same. The build fails on a column nobody
-    describes."""
+    describes. Also the examples each query's text may name (`examples`), only those that
+    find rows in the data (see `_examples`): (metadata, {query: {parameter: [values]}})."""
     described: dict[str, str] = {}
     amounts: set[str] = set()
     for name in list(views) + [n for n in tables_meta if n not in views]:
@@ -184,7 +195,7 @@ def _queries_metadata(db_path: Path, queries: dict, tables_meta: dict, views: di
         amounts |= {c for c, unit in (meta.get("units") or {}).items() if unit == "yuan"}
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     register_functions(conn)
-    out, missing = {}, []
+    out, missing, found = {}, [], {}
     try:
         for name, query in queries.items():
             params = {p: "" for p in re.findall(r":(\w+)", query["sql"])}
@@ -201,8 +212,13 @@ def _queries_metadata(db_path: Path, queries: dict, tables_meta: dict, views: di
                 for column, unit in (tables_meta[source].get("units") or {}).items():
                     if unit == "yuan" and column not in (query.get("columns") or {}):
                         amount_columns.add(column)
+            found[name] = _examples(conn, query, params)
             meta = {k: v for k, v in query.items()
-                    if k not in ("example", "columns", "amounts", "inherit")}
+                    if k not in ("example", "examples", "columns", "amounts", "inherit")}
+            for key, quote in (("description", str), ("description_html", html.escape)):
+                if key in meta:
+                    meta[key] = string.Template(meta[key]).safe_substitute(
+                        {p: quote(", ".join(v) or "…") for p, v in found[name].items()})
             meta["columns"] = {}
             for column in columns:
                 text = own.get(column) or described.get(column)
@@ -221,7 +237,19 @@ def _queries_metadata(db_path: Path, queries: dict, tables_meta: dict, views: di
     if missing:
         raise SiteError("canned query columns without a description (queries.yml columns): "
                         + ", ".join(missing))
-    return out
+    return out, found
+
+
+def _examples(conn: sqlite3.Connection, query: dict, params: dict) -> dict[str, list[str]]:
+    """The values of the query's `examples` (queries.yml: parameter -> candidates) with which
+    it returns rows here, the other parameters as in its `example`: what its description
+    (`${parameter}`) and the site's search boxes may name, so that no text names what the
+    data does not hold."""
+    found = {}
+    for param, candidates in (query.get("examples") or {}).items():
+        found[param] = [str(c) for c in candidates if conn.execute(
+            query["sql"], dict(params, **{param: str(c)})).fetchone() is not None]
+    return found
 
 
 def _count(db_path: Path, table: str) -> int:
@@ -241,11 +269,16 @@ def _documents_facts(db_path: Path) -> dict:
         regions = db.execute("select count(distinct province_name), "
                              "count(distinct province_name || '/' || city_name) "
                              "from departments").fetchone()
+        checks = db.execute("select count(*) filter (where status = 'pass'), "
+                            "count(*) filter (where status = 'fail'), count(distinct "
+                            "case when status = 'fail' then document_id end) from checks"
+                            ).fetchone() if db["checks"].exists() else (0, 0, 0)
     finally:
         db.close()
     return {"documents": row[0], "first_year": row[1], "last_year": row[2],
             "latest_published": row[3], "departments": row[4], "divisions": row[5],
-            "provinces": regions[0], "cities": regions[1]}
+            "provinces": regions[0], "cities": regions[1], "checks_passed": checks[0],
+            "checks_failed": checks[1], "documents_failing": checks[2]}
 
 
 def _check_metadata(db: sqlite_utils.Database, tables_meta: dict) -> None:
