@@ -11,10 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
 
-from pipeline.normalize import performance_targets
+from pipeline import families
+from pipeline.normalize import execution, performance_targets
 from pipeline.errors import ReadError, RecognitionError
 from pipeline.limits import LIMITS, Limits, check_size
-from pipeline.model import Document, page_ranges, place
+from pipeline.model import Document, Grid, Page, TextBlock, place
 from pipeline.normalize.common import Context
 from pipeline.normalize.layouts import (is_empty, normalize_form_row, normalize_lines, normalize_summary,
                         printed_decimals)
@@ -22,8 +23,9 @@ from pipeline.recognize.tables import Recognition, Table, recognize
 from pipeline.metadata.registry import BY_NAME
 from pipeline.sources import SourceMeta
 from pipeline.read.header import HEADER_SCAN, is_pdf
+from pipeline.read.ocr import INSTALL_HINT, no_text_layer, read_scans
 from pipeline.read.transcript import read_transcript
-from pipeline.values import UNIT_FACTORS, label
+from pipeline.values import UNIT_FACTORS, clean, is_page_number, label
 
 LAYOUTS = {
     "lines": normalize_lines,
@@ -52,6 +54,7 @@ class TableReport:
     status: str = "extracted"  # extracted | empty | not_extracted
     reason: str | None = None
     decimals: int | None = None  # decimals its amounts are commonly printed with
+    reader: str = "pdf"  # what read it: pdf (its text layer), transcript, or ocr
 
     @property
     def read(self) -> bool:
@@ -71,6 +74,7 @@ class Extraction:
     department_names: list[str] = field(default_factory=list)
     format: str = ""
     pages: int | None = None  # PDF page count
+    family: str = "budget"  # the document's kind, whose family read it (families/)
 
     def slim(self) -> "Extraction":
         """The same result without the document (text and grids), which can be large."""
@@ -78,20 +82,23 @@ class Extraction:
         return self
 
 
-def read_document(path: Path | Sequence[Path], limits: Limits = LIMITS) -> Document:
-    """Read a PDF or a transcript into the intermediate form, by what the file holds.
+def read_document(path: Path | Sequence[Path], limits: Limits = LIMITS,
+                  ocr: bool = False) -> Document:
+    """Read a PDF or a transcript into the intermediate form, by what the file holds. A
+    PDF's pages without a text layer are read by OCR when its extra is installed (read/ocr/);
+    `ocr` reads every page of a PDF so, its text layer set aside.
 
     Several paths are the files of one disclosure (the narrative and the tables published
     apart): they are read one by one and joined into one Document, their pages in the order
     given, each page naming its file and numbered within it. All must be of one format."""
     if isinstance(path, (str, Path)):
-        return _read_one(Path(path), limits)
+        return _read_one(Path(path), limits, ocr)
     paths = [Path(p) for p in path]
     if len(paths) == 1:
-        return _read_one(paths[0], limits)
+        return _read_one(paths[0], limits, ocr)
     if not paths:
         raise ValueError("read_document: no files given")
-    docs = [_read_one(p, limits) for p in paths]
+    docs = [_read_one(p, limits, ocr) for p in paths]
     for p, doc in zip(paths[1:], docs[1:]):
         if doc.format != docs[0].format:
             raise ReadError(p, f"is a {doc.format} but {paths[0].name} is a {docs[0].format}: "
@@ -99,17 +106,18 @@ def read_document(path: Path | Sequence[Path], limits: Limits = LIMITS) -> Docum
     return Document(path=paths[0].parent / " + ".join(p.name for p in paths),
                     format=docs[0].format,
                     pages=[page for doc in docs for page in doc.pages],
-                    image_pages=[n for doc in docs for n in doc.image_pages])
+                    image_pages=[n for doc in docs for n in doc.image_pages],
+                    ocr_pages=[n for doc in docs for n in doc.ocr_pages])
 
 
-def _read_one(path: Path, limits: Limits) -> Document:
-    doc = _read_file(path, limits)
+def _read_one(path: Path, limits: Limits, ocr: bool = False) -> Document:
+    doc = _read_file(path, limits, ocr)
     for page in doc.pages:
         page.file = path.name
     return doc
 
 
-def _read_file(path: Path, limits: Limits) -> Document:
+def _read_file(path: Path, limits: Limits, ocr: bool = False) -> Document:
     try:
         check_size(path, limits)
         with open(path, "rb") as f:
@@ -118,7 +126,7 @@ def _read_file(path: Path, limits: Limits) -> Document:
         raise ReadError(path, f"cannot read file: {exc.strerror}") from None
     if is_pdf(head) or path.suffix.lower() == ".pdf":
         from pipeline.read.pdf import read_pdf
-        return read_pdf(path, limits=limits)
+        return read_scans(read_pdf(path, limits=limits), path, everything=ocr)
     return read_transcript(path)
 
 
@@ -126,24 +134,43 @@ def _normalize(table: Table, ctx: Context, tables: list[Table]) -> dict[str, lis
     normalize = LAYOUTS[table.kind.layout]
     # a lines table may take its columns from the document's other tables (its siblings)
     result = normalize(table, ctx, tables) if table.kind.layout == "lines" else normalize(table, ctx)
-    return result if isinstance(result, dict) else {table.kind.resource: result}
+    result = result if isinstance(result, dict) else {table.kind.resource: result}
+    for resource, rows in result.items():  # the document's phase, unless a column said
+        if "phase" in BY_NAME[resource].field_names():
+            for row in rows:
+                row.setdefault("phase", ctx.phase)
+    return result
 
 
 def extract_document(path: Path | Sequence[Path], document_id: str,
-                     meta: SourceMeta | None = None, limits: Limits = LIMITS) -> Extraction:
+                     meta: SourceMeta | None = None, limits: Limits = LIMITS,
+                     ocr: bool = False) -> Extraction:
     """Extract every standard table of one document (one file, or the several files of one
-    disclosure, read as one); raises ReadError/RecognitionError."""
-    doc = read_document(path, limits)
+    disclosure, read as one) with the knowledge of its family (its `kind`: budget when no
+    metadata says); `ocr` reads every page by OCR (see read_document). Raises
+    ReadError/RecognitionError."""
+    kind = meta.kind if meta else families.DEFAULT
+    with families.use(kind):
+        out = _extract(path, document_id, meta, limits, ocr)
+    out.family = kind
+    return out
+
+
+def _extract(path: Path | Sequence[Path], document_id: str, meta: SourceMeta | None,
+             limits: Limits, ocr: bool = False) -> Extraction:
+    doc = read_document(path, limits, ocr)
     path = doc.path  # one file, or a disclosure's several files named together
     recognition: Recognition = recognize(doc)
-    scanned = page_ranges(doc.image_pages)
+    unread = [n for n in doc.image_pages if n not in doc.ocr_pages]  # no OCR engine here
+    scanned = [n for n in doc.image_pages if n in doc.ocr_pages]
     if not recognition.tables:
-        if scanned:
-            raise ReadError(path, f"no text layer on {scanned}; contribute a transcript "
-                                  "or an OCR'd PDF")
+        if unread:
+            raise ReadError(path, f"{no_text_layer(unread)}; {INSTALL_HINT}")
         found = "; ".join(f"{u.title} ({u.reason})" for u in recognition.unplaced) or "no tables"
-        raise RecognitionError(path, f"none of the standard budget tables found ({found})")
-    ctx = Context(document_id, path, meta.department.code if meta else None)
+        raise RecognitionError(path, f"none of the standard budget tables found ({found})" +
+                               (f"; {no_text_layer(scanned)}: read by OCR" if scanned else ""))
+    ctx = Context(document_id, path, meta.department.code if meta else None,
+                  phase=families.current().raw["phase"])
     names = [meta.department.name] if meta else []
     names += recognition.department_lines
     ctx.unit_names = {label(n) for n in names}
@@ -151,11 +178,16 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
     out = Extraction(document_id, doc, department_names=recognition.department_lines,
                      format=doc.format, pages=len(numbers) or None)
     keys = _Keys(ctx.warnings)
+    cut = cut_off(doc, recognition.tables)
+    by_ocr: dict[int, dict[str, list[dict]]] = {}  # id of a report -> the rows OCR gave
     for table in recognition.tables:
         report = TableReport(table.kind.id, table.kind.resource, table.title, table.page,
                              table.parts, table.unit, table.unit_source, 0, is_empty(table),
-                             table.notes, decimals=printed_decimals(table))
+                             table.notes, decimals=printed_decimals(table),
+                             reader=reader_of(doc, table))
         try:
+            if id(table) in cut:  # its rows on a page that gave nothing would be lost
+                raise RecognitionError(path, cut[id(table)])
             produced = keys.admit(_normalize(table, ctx, recognition.tables), path, table)
         except RecognitionError as exc:  # this table fails alone; the others publish
             report.status = "not_extracted"
@@ -165,6 +197,8 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
             for resource, rows in produced.items():
                 out.rows.setdefault(resource, []).extend(rows)
                 report.rows += len(rows)
+            if report.reader == "ocr":
+                by_ocr[id(report)] = produced
             report.status = "empty" if report.empty else "extracted"
             if not report.rows and not report.empty:  # never "read" with its figures lost
                 report.status = "not_extracted"
@@ -172,17 +206,82 @@ def extract_document(path: Path | Sequence[Path], document_id: str,
                                  f"table of {table.kind.resource} it gave no rows")
         report.unit, report.unit_source = table.unit, table.unit_source  # read while normalizing
         out.tables.append(report)
+    if families.current().raw.get("execution"):  # a final account's narrative: 预算执行
+        stated = execution.read_execution(doc, ctx, out.rows.get("expenditure_by_function", []))
+        if stated:
+            out.rows["budget_execution"] = stated
     for u in recognition.unplaced:
         where = place(u.page, u.line)
         out.unplaced.append(f"{u.title} ({where}): {u.reason}")
     out.warnings = recognition.warnings + ctx.warnings
-    if scanned:
-        out.warnings.append(f"no text layer on {scanned} (scanned images): any table "
-                            "there is not read; contribute a transcript or an OCR'd PDF")
+    if unread:
+        out.warnings.append(f"{no_text_layer(unread)}, so any table there is not read; "
+                            f"{INSTALL_HINT}")
+    blank = [p.number for p in doc.pages if p.number in scanned and not p.items]
+    if blank:
+        out.warnings.append(f"{no_text_layer(blank)}, and OCR found no text there")
+    if by_ocr:  # an amount read by OCR is published only where the identities prove it
+        from pipeline.check.ocr import withhold_unproven  # (check/ imports this module)
+        withhold_unproven(out, by_ocr)
     if not any(t.read for t in out.tables):
         failed = "; ".join(f"table {t.title!r}" + (f", page {t.page}" if t.page else "") +
                            f": {t.reason}" for t in out.tables)
         raise RecognitionError(path, f"no standard table could be read: {failed}")
+    return out
+
+
+def reader_of(doc: Document, table: Table) -> str:
+    """What read the table's cells: `transcript`, `ocr` (any of its pages read by OCR), or
+    `pdf` (the text layer)."""
+    if doc.format == "transcript":
+        return "transcript"
+    pages = {table.page, *table.grid.row_pages} - {None}
+    return "ocr" if pages & set(doc.ocr_pages) else "pdf"
+
+
+def blank_pages(doc: Document) -> list[tuple[Page | None, Page, Page | None]]:
+    """Each page of a PDF that gave nothing (no text, no rule, no image: its content is lost
+    or damaged, or it was printed blank), with the pages before and after it in its file
+    (None at the file's ends)."""
+    out = []
+    for i, page in enumerate(doc.pages):
+        if page.items or page.number is None or page.number in doc.image_pages:
+            continue
+        before = doc.pages[i - 1] if i and doc.pages[i - 1].file == page.file else None
+        after = doc.pages[i + 1] if i + 1 < len(doc.pages) \
+            and doc.pages[i + 1].file == page.file else None
+        out.append((before, page, after))
+    return out
+
+
+def page_body(page: Page) -> list:
+    """A page's items without its printed page number."""
+    return [i for i in page.items
+            if not (isinstance(i, TextBlock) and is_page_number(clean(i.text)))]
+
+
+def cut_off(doc: Document, tables: list[Table]) -> dict[int, str]:
+    """The tables (by id) a blank page cuts, with why they fail: one ending a page with its
+    grid (nothing below but the page number) before a blank page would continue there; one
+    whose rows open the page after a blank page (no title above them) began there. Either
+    way its rows on the blank page are lost."""
+    out: dict[int, str] = {}
+    for before, page, after in blank_pages(doc):
+        body = page_body(before) if before else []
+        if body and isinstance(body[-1], Grid):
+            table = next((t for t in reversed(tables)
+                          if t.grid.page_of_row(t.grid.n_rows - 1) == before.number), None)
+            if table is not None:
+                out.setdefault(id(table), f"page {page.number} is blank (nothing on it could "
+                               f"be read), where the table, printed to the foot of page "
+                               f"{before.number}, would continue: its rows there are lost")
+        body = page_body(after) if after else []
+        if body and isinstance(body[0], Grid):
+            table = next((t for t in tables if t.grid.page_of_row(0) == after.number), None)
+            if table is not None:
+                out.setdefault(id(table), f"page {page.number} is blank (nothing on it could "
+                               f"be read), just before the table's rows opening page "
+                               f"{after.number}: its rows printed there are lost")
     return out
 
 

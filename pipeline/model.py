@@ -99,6 +99,7 @@ class Document:
     format: str  # "pdf" or "transcript"
     pages: list[Page] = field(default_factory=list)
     image_pages: list[int] = field(default_factory=list)  # scanned: an image, no text layer
+    ocr_pages: list[int] = field(default_factory=list)  # read from their image by OCR (read/ocr/)
 
     @property
     def files(self) -> list[str]:

@@ -37,8 +37,8 @@ def without_pages(extraction: Extraction) -> dict[str, list[dict]]:
 
 
 def inventory(extraction: Extraction) -> list[dict]:
-    """document_tables as published, less where the tables are printed."""
-    return [{k: v for k, v in row.items() if k not in ("source_page", "pages")}
+    """document_tables as published, less where the tables are printed and what read them."""
+    return [{k: v for k, v in row.items() if k not in ("source_page", "pages", "reader")}
             for row in table_rows(extraction.document_id, extraction)]
 
 

@@ -24,7 +24,10 @@ limits on one document are pipeline.limits.Limits.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from textwrap import shorten
+from typing import Iterator
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -38,12 +41,15 @@ from pipeline.read.header import HEADER_SCAN, is_pdf
 from pipeline.read.pdf.cells import grid
 from pipeline.read.pdf.clip import box, centre_in, lay_out
 from pipeline.read.pdf.lattice import Lattice, continue_columns, extend_down, lattices, split_bands
+from pipeline.read.pdf.pagetree import check_page_order
 from pipeline.read.pdf.rules import Seg, ruling_lines
 from pipeline.read.pdf.settings import ReaderSettings
 from pipeline.read.pdf.text import centre, line_text, lines
 from pipeline.read.pdf.unruled import text_tables
 
-__all__ = ["ReaderSettings", "read_pdf"]
+__all__ = ["ReaderSettings", "page_items", "read_pdf"]
+
+CAUSE_CHARS = 160  # of the parser's reason quoted in an error
 
 # ---------------------------------------------------------------- public API
 
@@ -54,16 +60,17 @@ def read_pdf(path: Path, settings: ReaderSettings = ReaderSettings(),
 
     Raises ReadError naming the file when it is not a PDF, is truncated or corrupt, needs a
     user password, has no pages (or more than `limits.pages`), or has no text layer on any
-    page.
+    page and no scanned image either. Scanned pages are listed in `Document.image_pages`.
     """
     path = Path(path)
     _check_header(path)
     pdf = _open(path)
-    with pdf:
+    with _closing_quietly(pdf):
         try:
             plumber_pages = pdf.pages
         except Exception as exc:  # a broken page tree fails in pdfminer or pdfplumber
             raise ReadError(path, f"truncated or corrupt PDF ({_cause(exc)})") from exc
+        check_page_order(path, pdf.doc, [p.page_obj.pageid for p in plumber_pages])
         if not plumber_pages:
             raise ReadError(path, "PDF has no pages")
         if len(plumber_pages) > limits.pages:
@@ -78,10 +85,10 @@ def read_pdf(path: Path, settings: ReaderSettings = ReaderSettings(),
             has_text = has_text or bool(chars)
             if _is_scan(plumber_page, chars, settings):
                 image_pages.append(number)
-            items, last_table = _page_items(chars, h_rules, v_rules, number, last_table, settings)
+            items, last_table = page_items(chars, h_rules, v_rules, number, last_table, settings)
             pages.append(Page(number, items))
             plumber_page.close()
-    if not has_text:
+    if not has_text and not image_pages:  # scans are read by OCR (read/ocr/), if installed
         raise ReadError(path, f"no text layer on {page_ranges(range(1, len(pages) + 1))}; "
                               "contribute a transcript or an OCR'd PDF")
     return Document(path=path, format="pdf", pages=pages, image_pages=image_pages)
@@ -127,9 +134,27 @@ def _open(path: Path) -> pdfplumber.PDF:
         raise ReadError(path, f"truncated or corrupt PDF ({_cause(exc)})") from exc
 
 
+@contextmanager
+def _closing_quietly(pdf: pdfplumber.PDF) -> Iterator[pdfplumber.PDF]:
+    """Close the PDF however reading it ends, without letting the close hide why it ended:
+    pdfplumber's close() walks the page tree again, and on a damaged document raises again
+    (TypeError, PdfminerException, ...) over the first, specific error. The file itself is
+    closed all the same."""
+    try:
+        yield pdf
+    finally:
+        try:
+            pdf.close()
+        except Exception:  # the page tree is broken: the reading already failed, or will
+            pdf.stream.close()
+
+
 def _cause(exc: Exception) -> str:
+    """The parser's own reason, on one line and short: pdfminer's messages can quote a
+    page's damaged bytes at length."""
     inner = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
-    return f"{type(inner).__name__}: {inner}" if str(inner) else type(inner).__name__
+    text = shorten(str(inner), CAUSE_CHARS, placeholder=" …")
+    return f"{type(inner).__name__}: {text}" if text else type(inner).__name__
 
 
 def _page_objects(path: Path, page: PlumberPage, number: int,
@@ -164,9 +189,10 @@ def _page_objects(path: Path, page: PlumberPage, number: int,
 # ---------------------------------------------------------------- page layout
 
 
-def _page_items(chars: list[dict], h_rules: list[Seg], v_rules: list[Seg], number: int,
-                before: Lattice | None, settings: ReaderSettings) -> tuple[list, Lattice | None]:
-    """Grids and TextBlocks of one page, top to bottom, and the table the page ends with.
+def page_items(chars: list[dict], h_rules: list[Seg], v_rules: list[Seg], number: int,
+               before: Lattice | None, settings: ReaderSettings) -> tuple[list, Lattice | None]:
+    """Grids and TextBlocks of one page, top to bottom, and the table the page ends with;
+    from any page's chars and rules in points (the OCR reader gives a scan's, read/ocr/).
 
     `before` is the table the previous page ended with: a table starting this page
     continues it.

@@ -1,0 +1,253 @@
+"""Scanned pages read by OCR (pipeline/read/ocr/), and their tables published only where the
+identities prove them (pipeline/check/ocr.py).
+
+The fixtures in tests/fixtures/ocr/ are pages of PDFs in sources/ rendered to images with no
+text layer (benchmarks/ocr.py --fixtures; its README says which): each scanned table must
+read as the text layer of the same page reads. OCR takes seconds a page, so the tests that
+run the engine read four pages in all (the whole-corpus comparison is benchmarks/ocr.py);
+they are skipped where the `ocr` extra is not installed (the `test` extra installs it).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline.check.ocr import withhold_unproven
+from pipeline.errors import ReadError, RecognitionError
+from pipeline.extract import Extraction, extract_document
+from pipeline.metadata.registry import BY_NAME
+from pipeline.publish.package import table_rows
+from pipeline.read import ocr
+from pipeline.read.ocr import engine
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "ocr"
+TONGJI = ROOT / "sources" / "gd-shenzhen-tongjiju-2026-budget" / "document.pdf"
+SIFAJU = ROOT / "sources" / "sh-putuo-sifaju-2026-budget" / "document.pdf"
+INSTALL = "install the OCR extra: pip install -e '.[ocr]'"
+
+needs_engine = pytest.mark.skipif(not ocr.available(),
+                                  reason="the OCR extra is not installed: pip install -e '.[ocr]'")
+
+
+def text_pages(tmp_path: Path, source: Path, numbers: list[int]) -> Path:
+    """These pages of a PDF of sources/, with their text layer, as a PDF of their own."""
+    out, src = pdfium.PdfDocument.new(), pdfium.PdfDocument(source)
+    out.import_pages(src, [n - 1 for n in numbers])
+    path = tmp_path / f"text-{'-'.join(map(str, numbers))}.pdf"
+    with open(path, "wb") as f:
+        out.save(f)
+    out.close()
+    src.close()
+    return path
+
+
+def cells(extraction: Extraction, page: int | None = None) -> dict[tuple, object]:
+    """Every published cell (resource, row key, field) -> value, of the rows from `page` (or
+    all); the title as printed is left out of the key, as it is no amount."""
+    out = {}
+    for resource, rows in extraction.rows.items():
+        spec = BY_NAME[resource]
+        key_fields = [k for k in spec.primary_key if k != "source_table"]
+        for row in rows:
+            if page is None or row.get("source_page") == page:
+                key = tuple(row.get(k) for k in key_fields)
+                for name, value in row.items():
+                    if name not in ("source_table", "document_id"):
+                        out[(resource, key, name)] = value
+    return out
+
+
+def amounts(extraction: Extraction) -> dict[tuple, object]:
+    return {k: v for k, v in cells(extraction).items()
+            if k[2] in BY_NAME[k[0]].amount_fields() and v is not None}
+
+
+# --------------------------------------------------------------- the engine at work
+
+
+@needs_engine
+def test_a_scanned_table_reads_as_its_text_layer_does(tmp_path):
+    """Table 2 of 普陀区司法局 (page 11), scanned at 150 dpi: every cell published, codes,
+    names and amounts, is the text route's, its identities prove it, and document_tables
+    says OCR read it."""
+    scanned = extract_document(FIXTURES / "clean-table.pdf", "scan")
+    text = extract_document(text_pages(tmp_path, SIFAJU, [11]), "scan")
+    assert [(t.kind, t.status, t.reader) for t in scanned.tables] == \
+        [(t.kind, "extracted", "ocr") for t in text.tables]
+    assert len(amounts(text)) > 80
+    assert cells(scanned) == cells(text)
+    assert {row["reader"] for row in table_rows("scan", scanned)} == {"ocr"}
+    assert {row["reader"] for row in table_rows("scan", text)} == {"pdf"}
+    assert scanned.document.ocr_pages == [1] and scanned.document.image_pages == [1]
+
+
+@needs_engine
+def test_a_scan_fed_askew_is_straightened_and_reads_the_same(tmp_path):
+    """The same page turned 2.5 degrees, as a sheet fed askew."""
+    scanned = extract_document(FIXTURES / "skewed-table.pdf", "scan")
+    text = extract_document(text_pages(tmp_path, SIFAJU, [11]), "scan")
+    assert [t.status for t in scanned.tables] == ["extracted"]
+    assert amounts(scanned) == amounts(text)
+
+
+@needs_engine
+def test_a_misread_digit_is_caught_by_the_identities_and_the_table_withheld(monkeypatch):
+    """One amount the engine reads wrong (16726725.44 as 16126725.44: 2040601 行政运行):
+    the column no longer adds up to the total, nor 20406 to its lines, so the table is not
+    published, and the reason names the comparisons that fail."""
+    read_text = engine.read_text
+    changed = []
+
+    def misreading(pixels, *args):
+        boxes = read_text(pixels, *args)
+        for i, box in enumerate(boxes):
+            if box.text == "16726725.44" and not changed:
+                boxes[i] = engine.TextBox("16126725.44", box.x0, box.top, box.x1, box.bottom,
+                                          box.score)
+                changed.append(box)
+        return boxes
+
+    monkeypatch.setattr(engine, "read_text", misreading)
+    with pytest.raises(RecognitionError) as err:  # its only table: the document gives nothing
+        extract_document(FIXTURES / "clean-table.pdf", "scan")
+    assert changed, "the engine did not read 16726725.44 where the test alters it"
+    assert err.value.message == (
+        "no standard table could be read: table '2026年部门收入预算总表', page 1: OCR: "
+        "identities fail at lines_sum_to_total: income_by_source total (expected 95682213.44, "
+        "read 96282213.44); code_hierarchy: income_by_source[] 20406 total (expected "
+        "86667272.44, read 87267272.44)")
+
+
+@needs_engine
+def test_a_scanned_page_among_text_pages_is_read(tmp_path):
+    """Tables 1 and 4 of 普陀区司法局 as text, the “三公” table between them scanned: all
+    three published, the scanned one by OCR, each cell as the text route reads it."""
+    mixed = extract_document(FIXTURES / "mixed.pdf", "mixed")
+    text = extract_document(text_pages(tmp_path, SIFAJU, [10, 21, 14]), "mixed")
+    assert mixed.document.image_pages == [2] and mixed.document.ocr_pages == [2]
+    assert [(t.page, t.status, t.reader) for t in mixed.tables] == \
+        [(1, "extracted", "pdf"), (2, "extracted", "ocr"), (3, "extracted", "pdf")]
+    assert cells(mixed, page=2) == cells(text, page=2) != {}
+    assert cells(mixed) == cells(text)
+    assert not any("no text layer" in w for w in mixed.warnings)
+
+
+# --------------------------------------------------------------- without the engine
+
+
+def test_without_the_extra_a_scan_says_to_install_it(monkeypatch):
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with pytest.raises(ReadError) as err:
+        extract_document(FIXTURES / "clean-table.pdf", "scan")
+    assert err.value.message == f"page 1 has no text layer; {INSTALL}"
+
+
+def test_without_the_extra_the_text_pages_still_read(monkeypatch):
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    mixed = extract_document(FIXTURES / "mixed.pdf", "mixed")
+    assert [(t.page, t.status, t.reader) for t in mixed.tables] == \
+        [(1, "extracted", "pdf"), (3, "extracted", "pdf")]
+    assert f"page 2 has no text layer, so any table there is not read; {INSTALL}" in mixed.warnings
+
+
+def test_without_the_extra_reading_by_ocr_on_request_is_an_error(monkeypatch):
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with pytest.raises(ReadError) as err:
+        extract_document(SIFAJU, "sifaju", ocr=True)
+    assert err.value.message == f"reading it by OCR needs the engine; {INSTALL}"
+
+
+# --------------------------------------------------------------- the proof, on its own
+
+
+def as_if_read_by_ocr(extraction: Extraction, title: str) -> dict[int, dict[str, list[dict]]]:
+    """Mark the table titled `title` as read by OCR; its rows, as extract.py passes them."""
+    [table] = [t for t in extraction.tables if t.title == title]
+    table.reader = "ocr"
+    return {id(table): {name: [r for r in rows if r["source_table"] == title]
+                        for name, rows in extraction.rows.items()}}
+
+
+def text_extraction(tmp_path) -> Extraction:
+    """Tables 1, 2 and 4 of 普陀区司法局 read from their text layer (no engine needed)."""
+    return extract_document(text_pages(tmp_path, SIFAJU, [10, 11, 14]), "sifaju")
+
+
+def test_a_table_its_identities_prove_stays_published(tmp_path):
+    extraction = text_extraction(tmp_path)
+    before = {name: list(rows) for name, rows in extraction.rows.items()}
+    withhold_unproven(extraction, as_if_read_by_ocr(extraction, "2026年部门收入预算总表"))
+    assert [t.status for t in extraction.tables] == ["extracted"] * 3
+    assert extraction.rows == before
+
+
+def test_an_amount_that_breaks_an_identity_withholds_its_table_alone(tmp_path):
+    """One amount of table 2 off by 1 万元 (2040601 行政运行's appropriation): the column no
+    longer adds up to the total, nor 20406 to its lines, so table 2 is withheld with the
+    failing comparisons named; tables 1 and 4 (read from the text layer) stay."""
+    extraction = text_extraction(tmp_path)
+    title = "2026年部门收入预算总表"
+    by_ocr = as_if_read_by_ocr(extraction, title)
+    line = next(r for r in extraction.rows["income_by_source"]
+                if r["function_code"] == "2040601")
+    line["appropriation"] += 10000
+    withhold_unproven(extraction, by_ocr)
+    assert [t.status for t in extraction.tables] == ["extracted", "not_extracted", "extracted"]
+    reason = extraction.tables[1].reason
+    assert reason.startswith("OCR: identities fail at ")
+    assert "lines_sum_to_total: income_by_source appropriation (expected 96292213.44, read " \
+           "96282213.44)" in reason
+    assert "code_hierarchy: income_by_source[] 20406 appropriation" in reason
+    assert extraction.tables[1].rows == 0 and not extraction.rows.get("income_by_source")
+    assert extraction.rows["income_expenditure_summary"]
+
+
+def test_a_table_no_identity_covers_is_withheld_as_unproven(tmp_path):
+    """Table 4 (财政拨款收支总表) alone, read by OCR: no rule reads it but against table 5
+    (the general budget's total), which is absent, so none proves an amount of it."""
+    extraction = extract_document(text_pages(tmp_path, SIFAJU, [14]), "sifaju")
+    [table] = extraction.tables
+    withhold_unproven(extraction, as_if_read_by_ocr(extraction, table.title))
+    assert (table.status, table.reason) == ("not_extracted", "OCR: no identity proves its amounts")
+
+
+# --------------------------------------------------------------- the pieces
+
+
+def test_the_recognizers_look_alikes_are_undone():
+    from pipeline.read.ocr.grid import clean_text, correct, lexicon
+    assert [clean_text(t) for t in ("5, 417. 80", "1，234。56", "1O.81", "O", "OCR", "0.00")] == \
+        ["5,417.80", "1,234.56", "10.81", "0", "OCR", "0.00"]
+    words = lexicon("budget")  # the words of pipeline/families/budget.yml
+    assert [correct(t, words) for t in ("本年收人", "事业收人", "人员经费", "个人", "投入")] == \
+        ["本年收入", "事业收入", "人员经费", "个人", "投入"]
+
+
+@needs_engine
+def test_a_page_turned_a_few_degrees_is_measured_and_its_rules_found():
+    """A drawn grid of 4 columns and 6 rows with text-sized marks in its cells, turned 2
+    degrees: straightened within a tenth of a degree, its 7 row rules and 5 column rules
+    found, and no mark taken for a rule."""
+    import cv2
+    import numpy as np
+
+    from pipeline.read.ocr.image import PageImage, straighten, strokes
+    from pipeline.read.ocr.settings import OcrSettings
+    pixels = np.full((1400, 1000), 255, np.uint8)
+    for y in range(200, 1401 - 200, 160):
+        cv2.line(pixels, (100, y), (900, y), 0, 2)
+    for x in range(100, 901, 200):
+        cv2.line(pixels, (x, 200), (x, 1160), 0, 2)
+    for y in range(240, 1160, 160):
+        for x in range(130, 900, 200):
+            cv2.putText(pixels, "1,234.5", (x, y + 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
+    turned = cv2.warpAffine(pixels, cv2.getRotationMatrix2D((500, 700), -2.0, 1.0), (1000, 1400),
+                            borderValue=255)
+    settings = OcrSettings()
+    image = straighten(PageImage(turned, 200), settings)
+    assert abs(image.turned - 2.0) <= 0.1
+    horizontal, vertical = strokes(image, settings)
+    assert (len(horizontal), len(vertical)) == (7, 5)
