@@ -18,8 +18,9 @@ so `--only ID:INDEX` remakes exactly one):
 Outcome classes, worst first: `traceback` (an "internal error"), `crash` (the worker died),
 `hang` (stopped at the time limit), `differs silently` (extract gives other rows and no
 check or gap says so), `error, not one line`, `differs, gap reported` (a table not read,
-which `review` refuses), `differs, check fails` (the build refuses the document),
-`identical`, `error` (a one-line error naming the file). Nothing here asserts: it prints
+which `review` refuses), `differs, check fails` (the build refuses the document), `same
+rows, pages renumbered` (every row as before, on other pages: the damaged page tree renders
+the pages so), `identical`, `error` (a one-line error naming the file). Nothing here asserts: it prints
 the table and the cases that are not `identical` or `error`.
 """
 from __future__ import annotations
@@ -55,7 +56,8 @@ DEFAULT_DOCUMENTS = ["sh-putuo-sifaju-2026-budget", "js-renda-bangongting-2017-b
                      "gd-shenzhen-xinfangju-2026-budget", "gd-guangzhou-xinfangju-2026-budget"]
 KINDS = ["flip", "truncate", "zero-stream", "page-tree"]
 CLASSES = ["traceback", "crash", "hang", "differs silently", "error, not one line",
-           "differs, gap reported", "differs, check fails", "identical", "error"]
+           "differs, gap reported", "differs, check fails", "same rows, pages renumbered",
+           "identical", "error"]
 
 
 # ---------------------------------------------------------------- where things are in a PDF
@@ -227,6 +229,16 @@ def difference(before: dict, after: dict) -> str:
     return "; ".join(parts)
 
 
+def pageless(tables: dict[str, list[list[str]]]) -> dict[str, list[tuple]]:
+    """Each table's rows without their page, in any order: a page tree dropping or swapping
+    pages renders the same rows on other pages, which is no loss."""
+    out = {}
+    for name, rows in tables.items():
+        at = BY_NAME[name].field_names().index("source_page")
+        out[name] = sorted(tuple(r[:at] + r[at + 1:]) for r in rows)
+    return out
+
+
 def classify(outcome, original: dict, source) -> tuple[str, str]:
     if outcome.error:
         error = outcome.error
@@ -241,6 +253,8 @@ def classify(outcome, original: dict, source) -> tuple[str, str]:
     if rows == original:
         return "identical", ""
     what = difference(original, rows)
+    if pageless(rows) == pageless(original):
+        return "same rows, pages renumbered", what
     checks = run_checks(source.id, outcome.extraction, source.meta.acknowledged)
     failing = unacknowledged_failures(checks, gaps=False)
     if failing:
