@@ -170,7 +170,7 @@ def _extract(path: Path | Sequence[Path], document_id: str, meta: SourceMeta | N
         raise RecognitionError(path, f"none of the standard budget tables found ({found})" +
                                (f"; {no_text_layer(scanned)}: read by OCR" if scanned else ""))
     ctx = Context(document_id, path, meta.department.code if meta else None,
-                  phase=families.current().raw["phase"])
+                  phase=families.current().phase)
     names = [meta.department.name] if meta else []
     names += recognition.department_lines
     ctx.unit_names = {label(n) for n in names}

@@ -24,8 +24,8 @@ each_family = pytest.mark.parametrize("family", ALL, ids=lambda f: f.name)
 def test_every_document_kind_has_a_family_whose_phases_are_published_ones():
     assert KINDS == ("budget", "final_accounts")
     for family in ALL:
-        assert family.raw["phase"] in family.raw["phases"]
-        assert set(family.raw["phases"]) <= set(PHASES)
+        assert family.phase in family.phases
+        assert set(family.phases) <= set(PHASES)
 
 
 def test_a_family_extending_another_keeps_its_own_kinds_and_adds_its_words():

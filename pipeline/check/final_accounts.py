@@ -25,11 +25,11 @@ WORDS = {"greater": "大于", "less": "小于", "equal": "持平"}
 
 def _final_account() -> bool:
     """Whether the document read is a final account: its family's amounts are executed."""
-    return families.current().raw["phase"] == "executed"
+    return families.current().phase == "executed"
 
 
 def _own() -> str:
-    return families.current().raw["phase"]
+    return families.current().phase
 
 
 def _subject(row: dict) -> str:

@@ -60,7 +60,7 @@ def _procurement(doc: Doc, key: str) -> Decimal | None:
 def _own_total(d: Doc, resource: str) -> dict | None:
     """A table's total line in the document's own phase (a final account's 三公 table prints
     the budget beside what was spent)."""
-    return d.one(resource, line_type="total", phase=families.current().raw["phase"])
+    return d.one(resource, line_type="total", phase=families.current().phase)
 
 
 def _basic_total(d: Doc) -> dict:

@@ -148,7 +148,7 @@ def _leaves(items: list[dict], code: str | None) -> list[dict]:
 def _row_key(resource: str, row: dict) -> str:
     """A row's natural key (its table's primary key) as words; fund and scope are left to
     the caller, and an item row's line type and the document's own phase go without saying."""
-    own_phase = families.current().raw["phase"]
+    own_phase = families.current().phase
     return " ".join(str(row[k]) for k in BY_NAME[resource].primary_key
                     if k not in ("document_id", "fund", "scope") and row.get(k) not in (None, "")
                     and not (k == "line_type" and row[k] == "item")

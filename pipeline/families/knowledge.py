@@ -147,6 +147,17 @@ class Family:
     title_noise: re.Pattern
     vocabulary: Vocabulary
 
+    @property
+    def phase(self) -> str:
+        """The phase of the family's own amounts (approved for budgets, executed for final
+        accounts; registry.PHASES)."""
+        return self.raw["phase"]
+
+    @property
+    def phases(self) -> list[str]:
+        """The phases its columns may name and publish."""
+        return self.raw["phases"]
+
     def pattern(self, name: str) -> re.Pattern:
         return _compiled(self.raw[name])
 

@@ -65,7 +65,7 @@ def amount_columns(paths: list[list[str]], kind, resource: str,
             continue
         meaning = vocabulary.read_path(path, years)
         phase = meaning.pop("phase", None) if phases is not None and meaning else None
-        if phase is not None and phase not in families.current().raw["phases"]:
+        if phase is not None and phase not in families.current().phases:
             continue  # a phase this family does not publish (a budget's 决算数: last year's)
         key = vocabulary.field_for(resource, meaning, kind.fixes) if meaning is not None else None
         if key is not None and (key, phase) not in \
