@@ -6,7 +6,7 @@ its family). A table they name that the document neither delivered (read, or pri
 empty) nor reported as not read (a gap, `tables_read`) is a failure, never an absence: its
 page may be damaged, or its title misread. So is an untitled table opening the page after
 a blank one (a page that gave nothing) where no table was read: its start, with its title,
-is lost (a table read there, or running into the blank page, fails alone: extract.cut_off).
+is lost (a table read there, or running into the blank page, fails alone: recognize/blank_pages.cut_off).
 Registered by `@rule` under its own name as id.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from itertools import groupby
 from typing import Iterator
 
 from pipeline.check.engine import Comparison, Doc, rule
-from pipeline.extract import TableReport, blank_pages, page_body
+from pipeline.extract import TableReport
+from pipeline.recognize.blank_pages import blank_pages, page_body
 from pipeline.model import Grid, page_ranges
 from pipeline.recognize.contents import TableNumber, contents_titles, match_contents, table_numbers
 
