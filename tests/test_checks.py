@@ -293,6 +293,19 @@ ALTERATIONS = [
     Alteration("narrative_percentages", XINXIANG, [("占 2.38%", "占 2.48%")],
                "2024年支出合计47172.53万元 … 基本支出1121.52万元,占2.48%",
                Decimal("2.38"), Decimal("2.48"), "percent"),
+    # 财政拨款收支总体情况表: 收入合计 47,172.53 -> 47,172.63 against its 支出合计 47,172.53
+    Alteration("appropriation_balance", XINXIANG, [("收入合计：\t47,172.53", "收入合计：\t47,172.63")],
+               "表四 收入总计 / 支出总计", wan("47,172.63"), wan("47,172.53")),
+    # 财政拨款收支总体情况表: 上年结转's 政府性基金预算拨款 40,517.38 -> 40,517.48; 上年结转
+    # itself prints 40,517.38
+    Alteration("appropriation_lines", XINXIANG,
+               [("（二）政府性基金预算拨款\t40,517.38", "（二）政府性基金预算拨款\t40,517.48")],
+               "income: 上年结转 total", wan("40,517.48"), wan("40,517.38")),
+    # 财政拨款收支总体情况表: 卫生健康支出's 一般公共预算 80.07 -> 80.17 (its 合计 and 财政拨款
+    # stay 80.07); table 5's 210 lines add up to 80.07
+    Alteration("appropriation_classes_match_general_budget", XINXIANG,
+               [("（十）卫生健康支出\t80.07\t80.07\t80.07", "（十）卫生健康支出\t80.07\t80.17\t80.07")],
+               "expenditure: 类 210", wan("80.07"), wan("80.17")),
 ]
 
 MORE_ALTERATIONS = [

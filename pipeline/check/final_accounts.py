@@ -1,6 +1,6 @@
 """The rules only final accounts (部门决算) answer to: the narrative's execution statements
 (budget_execution) against their own figures and the tables, each fund's carry-overs row by
-row, table 4's classes against table 5, 机关运行经费 within the basic table's 公用经费, and
+row, 机关运行经费 within the basic table's 公用经费, and
 one department and one year throughout. A document whose family's own amounts are not
 executed ones (a budget) is not one: every rule here is then not applicable.
 
@@ -11,7 +11,7 @@ is printed between this year's total and the 总计, which is these lines.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from decimal import Decimal
 
 from pipeline import families
@@ -130,35 +130,6 @@ def fund_carryover_rows(doc):
         what = r["function_code"] or r["name"] or r["line_type"]
         yield Comparison(f"expenditure_by_function[{r['fund']}] {what} 本年支出",
                          Decimal(expected), r["total"], tol([r], 3), "expenditure_by_function")
-
-
-def _leaves(rows: list[dict]) -> list[dict]:
-    codes = {r["function_code"] for r in rows if r["function_code"]}
-    return [r for r in rows if r["function_code"] and
-            not any(c != r["function_code"] and c.startswith(r["function_code"]) for c in codes)]
-
-
-@rule("appropriation_classes_match_general_budget",
-      "财政拨款收入支出决算总表各功能分类（一般公共预算）= 一般公共预算财政拨款支出决算表按类汇总",
-      "Table 4's function classes, general public budget column, equal table 5's lines summed "
-      "by class", ("appropriation_summary", "expenditure_by_function"))
-def appropriation_classes_match_general_budget(doc):
-    if not _final_account() or not doc.printed("appropriation_summary", "general_public_budget"):
-        return
-    printed = {r["function_code"]: r for r in doc.get("appropriation_summary", side="expenditure",
-                                                      phase=_own()) if r["function_code"]}
-    by_class = defaultdict(list)
-    for r in _leaves(doc.get("expenditure_by_function", fund="general_public_budget",
-                             line_type="item", phase=_own())):
-        by_class[r["function_code"][:3]].append(r)
-    if not printed or not by_class:
-        return
-    for code in sorted(set(by_class) | {c for c, r in printed.items()
-                                        if r["general_public_budget"] is not None}):
-        row, parts = printed.get(code), by_class.get(code, [])
-        yield Comparison(f"类 {code}", total(p["total"] for p in parts),
-                         (row or {}).get("general_public_budget"), tol(parts + [row], len(parts)),
-                         "4, 5")
 
 
 @rule("administrative_operating_within_public", "机关运行经费 ≤ 一般公共预算财政拨款基本支出公用经费",

@@ -110,6 +110,125 @@ def appropriation_matches_general_budget(doc):
                              t4["general_public_budget_appropriation"], tol([t4, t5], 1), "4, 5")
 
 
+# --- table 4 ---------------------------------------------------------------------------
+
+APPROPRIATION_TOTALS = {  # side: (this year's total, the grand total)
+    "income": ("current_income_total", "income_total"),
+    "expenditure": ("current_expenditure_total", "expenditure_total"),
+    "expenditure_by_use": (None, "expenditure_total"),
+}
+BALANCES = ("carryover", "carry_forward", "opening_balance", "closing_balance")
+FUNDS = ("general_public_budget", "government_fund", "state_capital")
+
+
+def _appropriation_tables(doc: Doc) -> Iterator[tuple[str, str, list[dict]]]:
+    """Each side of each table 4 read: (side, what to name it by, its rows in printed order);
+    named by its side, and by its title too where the document prints more than one."""
+    tables: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in doc.get("appropriation_summary", phase=families.current().phase):
+        tables[(r["side"], r["source_table"])].append(r)
+    several = len({title for _, title in tables}) > 1
+    for (side, title), rows in tables.items():
+        yield side, f"{title} {side}" if several else side, rows
+
+
+def _appropriation_lines(rows: list[dict], current: str | None) -> list[dict]:
+    """The lines making up this year's total: the children of that total where it prints
+    them under it, else the coded lines printed at the top level (fund lines, function
+    classes, 基本/项目支出) — with 财政拨款 printed as one line, that line and not its funds.
+    A line whose item the family does not know is left out: it may be a breakdown."""
+    head = next((r for r in rows if current and r["item_code"] == current), None)
+    children = [r for r in rows if head and r["parent_item"] == head["item"] and r["item_code"]]
+    if children:
+        return children
+    top = [r for r in rows if not r["parent_item"] and r["item_code"]
+           and r["item_code"] not in APPROPRIATION_TOTALS[r["side"]]
+           and not r["item_code"].startswith(BALANCES)]
+    if any(r["item_code"] == "appropriation" for r in top):
+        top = [r for r in top if r["item_code"] not in FUNDS]
+    return top
+
+
+@rule("appropriation_balance", "表四收入总计 = 支出总计",
+      "Table 4's total income equals its total expenditure", ("appropriation_summary",))
+def appropriation_balance(doc):
+    grand = {side: doc.one("appropriation_summary", side=side, item_code="expenditure_total"
+                           if side != "income" else "income_total", phase=families.current().phase)
+             for side in ("income", "expenditure", "expenditure_by_use")}
+    spending = grand["expenditure"] or grand["expenditure_by_use"]
+    if grand["income"] and spending:
+        yield Comparison("表四 收入总计 / 支出总计", grand["income"]["total"], spending["total"],
+                         tol([grand["income"], spending], 1), "4")
+
+
+@rule("appropriation_lines", "表四本年收入 = 各资金来源之和；本年支出 = 各功能分类之和；总计 = 本年 + 结转；上年结转 = 各资金之和",
+      "Table 4, each side and column: its lines sum to this year's total, this year's total "
+      "plus the balances printed to the grand total, and a balance to its funds",
+      ("appropriation_summary",))
+def appropriation_lines(doc):
+    amounts = BY_NAME["appropriation_summary"].amount_fields()
+    for side, name, rows in _appropriation_tables(doc):
+        current, grand = APPROPRIATION_TOTALS.get(side, (None, None))
+        cur = next((r for r in rows if current and r["item_code"] == current), None)
+        end = next((r for r in rows if r["item_code"] == grand), None)
+        lines = _appropriation_lines(rows, current)
+        balances = [r for r in rows if not r["parent_item"] and r["item_code"] in BALANCES]
+        sums = []
+        if lines and (cur or (end and not balances)):
+            sums.append(((cur or end)["item"], cur or end, lines))
+        if cur and end:
+            sums.append((end["item"], end, [cur] + balances))
+        for b in balances:  # 上年结转 printed with its funds under it
+            funds = [r for r in rows if r["parent_item"] == b["item"] and r["item_code"]]
+            if funds:
+                sums.append((b["item"], b, funds))
+        for head, whole, parts in sums:
+            for key in amounts:
+                expected, actual = total(p.get(key) for p in parts), whole.get(key)
+                if expected is not None or actual is not None:
+                    yield Comparison(f"{name}: {head} {key}", expected, actual,
+                                     tol([whole] + parts, len(parts)), "4")
+
+
+
+@rule("appropriation_classes_match_general_budget",
+      "表四各功能分类（一般公共预算）= 一般公共预算支出表按类汇总",
+      "Table 4's function classes, general public budget column, equal table 5's lines summed "
+      "by class (its 合计 column where table 4 shows no other fund)",
+      ("appropriation_summary", "expenditure_by_function"))
+def appropriation_classes_match_general_budget(doc):
+    own = families.current().phase
+    by_class = defaultdict(list)
+    for r in _leaves(doc.get("expenditure_by_function", fund="general_public_budget",
+                             line_type="item", phase=own), "function_code"):
+        if r["function_code"]:
+            by_class[r["function_code"][:3]].append(r)
+    for _, name, rows in _appropriation_tables(doc):
+        printed = {r["function_code"]: r for r in rows if r["function_code"]}
+        column = _general_budget_column(doc, rows)
+        if not printed or not by_class or not column:
+            continue
+        for code in sorted(set(by_class) | {c for c, r in printed.items() if r[column] is not None}):
+            row, parts = printed.get(code), by_class.get(code, [])
+            yield Comparison(f"{name}: 类 {code}", total(p["total"] for p in parts),
+                             (row or {}).get(column), tol(parts + [row], len(parts)), "4, 5")
+
+
+def _general_budget_column(doc: Doc, rows: list[dict]) -> str | None:
+    """Table 4's column of the general public budget: its own, where printed; its 合计 where
+    the table shows no other fund (no column of one, and no income line of one with an
+    amount), which it then must be; else none."""
+    if any(r.get("general_public_budget") is not None for r in rows):
+        return "general_public_budget"
+    table = [r for r in doc.get("appropriation_summary", phase=families.current().phase)
+             if r["source_table"] == rows[0]["source_table"]]
+    others = ("government_fund", "state_capital")
+    if any(r.get(f) for r in table for f in others) or any(
+            r["item_code"] in others + ("carryover_government_fund", "carryover_state_capital")
+            and r["total"] for r in table):
+        return None
+    return "total"
+
 # --- line tables -------------------------------------------------------------------------
 
 def _nested_code(resource: str) -> str | None:
