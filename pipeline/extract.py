@@ -263,6 +263,42 @@ def _repeats_add_up(rows: list[dict], spec) -> bool:
                for name in spec.amount_fields())
 
 
+def _repeats_in_blocks(rows: list[dict], spec) -> bool:
+    """Whether a table that prints a function code again, naming no unit, is proven by its
+    order to print one block of lines per unit, each block's codes ascending: the proof where
+    the lines add up to the total in no column (see _repeats_add_up). Its item lines, all
+    coded and none under another's code (in a 类/款/项 tree a code never repeats, so a
+    repeat there is a misprint or a misread), fall into runs of strictly ascending codes, a
+    new run wherever the code goes down; and
+    - no code is printed again within its run: the same code on the next line is a line
+      printed or read twice, not a new block;
+    - the runs are exactly as many as the lines of the code printed most often: every
+      restart is a block printing that code again, none a line or page out of order
+      (blocks printed unsorted, or pages read out of order, add restarts, so fail);
+    - no line repeats an earlier line of its code with the same figures: a block or page
+      printed or read twice looks exactly so (shares equal to the fen in every column
+      cannot be told from it), and is left to admit as before (published once, or failing).
+    The lines then do not add up to the total (or there is none), which the check
+    lines_sum_to_total reports, so the document is published only with that acknowledged."""
+    items = [r for r in rows if r["line_type"] == "item"]
+    codes = sorted({r.get("function_code") or "" for r in items})
+    if not items or not all(codes) or any(b.startswith(a) for a, b in zip(codes, codes[1:])):
+        return False  # a line with no code, or a tree
+    lines: dict[tuple, list[tuple]] = {}  # key -> the figures of each of its lines
+    runs = 1
+    for before, row in zip([None] + items, items):
+        if before is not None:
+            if row["function_code"] == before["function_code"]:
+                return False
+            runs += row["function_code"] < before["function_code"]
+        figures = tuple(row.get(name) for name in spec.amount_fields())
+        printed = lines.setdefault(_key(spec, row), [])
+        if figures in printed:
+            return False
+        printed.append(figures)
+    return runs == max(len(f) for f in lines.values()) > 1
+
+
 def _key(spec, row: dict) -> tuple:
     """A row's primary key; a name does not count beside the code it names."""
     return tuple(row.get(k) for k in spec.primary_key
@@ -282,7 +318,8 @@ class _Keys:
         with the same figures it is the same line printed twice and is published once. A
         table whose resource counts repeats (`repeat`) numbers a line it prints again
         instead; a function code printed again only where its lines, each counted, add up
-        to the table's total (see _repeats_add_up)."""
+        to the table's total (see _repeats_add_up) or, failing that, where they are printed
+        in blocks of ascending codes, one per unit (see _repeats_in_blocks)."""
         out, new = {}, {}
         for resource, rows in produced.items():
             spec = BY_NAME[resource]
@@ -290,7 +327,8 @@ class _Keys:
             taken = self.seen.setdefault(resource, {})
             mine = new.setdefault(resource, {})
             counts = "repeat" in names and ("function_code" not in names or
-                                            _repeats_add_up(rows, spec))
+                                            _repeats_add_up(rows, spec) or
+                                            _repeats_in_blocks(rows, spec))
             out[resource] = []
             for row in rows:
                 extra = set(row) - set(names)
@@ -313,7 +351,8 @@ class _Keys:
                     shown = {k: v for k, v in zip(spec.primary_key, key) if v is not None}
                     if before != facts:
                         unproven = "; printed again with no unit named, its lines add up to " \
-                            "the total in no column, so they are not proven to be shares" \
+                            "the total in no column, nor are they printed in blocks of " \
+                            "ascending codes, one per unit, so they are not proven to be shares" \
                             if "repeat" in names and key in mine else ""
                         raise RecognitionError(
                             path, f"two rows with the same key {shown} in {resource}{unproven}",

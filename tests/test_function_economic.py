@@ -86,12 +86,17 @@ def test_lines_the_publisher_left_out_fail_the_sum():
     assert project["acknowledged"]
 
 
-def test_repeats_that_add_up_in_no_column_leave_the_table_a_gap():
+def test_repeats_that_add_up_in_no_column_are_proven_by_their_blocks():
     """tuiyijunren's 预算05表 prints 2050803 培训支出 18 times, no unit named, and its lines
-    add up to the total in no column (the publisher left most spending off its lines): the
-    repeats are not proven to be shares, so the table is not read, and says why."""
-    extraction, _ = read_source("bj-city-tuiyijunren-2026-budget")
+    add up to the total in no column (the publisher left most spending off its lines): its
+    lines fall into 18 runs of ascending codes, one per unit, so each line is published,
+    numbered, and the sums fail (acknowledged)."""
+    extraction, checks = read_source("bj-city-tuiyijunren-2026-budget")
     report = next(t for t in extraction.tables if t.title == "预算05表一般公共预算支出表")
-    assert report.status == "not_extracted"
-    assert "two rows with the same key" in report.reason and "not proven to be shares" in report.reason
-    assert all(r["fund"] != "general_public_budget" for r in extraction.rows["expenditure_by_function"])
+    assert (report.status, report.rows) == ("extracted", 138)  # 137 lines and the total
+    rows = [r for r in extraction.rows["expenditure_by_function"]
+            if r["fund"] == "general_public_budget" and r["function_code"] == "2050803"]
+    assert [r["repeat"] for r in rows] == [None] + [str(n) for n in range(2, 19)]
+    sums = {c["subject"]: (c["status"], bool(c["acknowledged"])) for c in checks
+            if c["rule"] == "lines_sum_to_total" and "[general_public_budget]" in c["subject"]}
+    assert sums["expenditure_by_function[general_public_budget] total"] == ("fail", True)
