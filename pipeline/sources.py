@@ -51,8 +51,9 @@ class Acknowledgement(_Strict):
     """A publisher's error, acknowledged so the build passes while the numbers stay as printed."""
 
     rule: str = Field(min_length=1, description="Id of the accounting check that fails")
-    subject: Optional[str] = Field(None, description="Part of the failing check's subject, to "
-                                   "acknowledge only that failure (default: all of the rule's)")
+    subject: Optional[str] = Field(None, description="The failing check's subject, exactly as "
+                                   "`check` prints it, to acknowledge only that failure "
+                                   "(default: all of the rule's)")
     explanation: str = Field(min_length=5, description="Why the publisher's numbers differ")
 
 

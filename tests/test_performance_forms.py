@@ -146,3 +146,70 @@ def test_forms_are_checked_against_the_project_line_of_their_name_and_amount():
         "performance_budgets[project] 实施公车统管费用 乙局": ("pass", 50000, 50000),
         "performance_budgets[project] 调研经费 乙局": ("fail", None, 20000),
     }
+
+
+def test_a_project_printed_in_two_forms_is_published_twice_numbered():
+    """Yantai prints one project (same name and 实施单位) in several forms with other funds:
+    each form is published as printed, the second numbered repeat 2, funds and indicators."""
+    second = [[c.replace("97.84", "50.00").replace("≥20人", "≥10人") for c in r] for r in FORM]
+    out = normalize_projects(_table(FORM + second, "政策和项目预算绩效目标表"), _ctx())
+    assert [(b["name"], b["project_unit"], b["repeat"], b["total"]) for b in
+            out["performance_budgets"]] == [
+        ("警务辅助人员经费", "福州市公安局巡特警支队", None, 978400),
+        ("警务辅助人员经费", "福州市公安局巡特警支队", "2", 500000)]
+    assert [(t["level3"], t["value"], t["repeat"]) for t in out["performance_targets"]
+            if t["level3"] == "聘用人员数量"] == [("聘用人员数量", "≥20人", None),
+                                                 ("聘用人员数量", "≥10人", "2")]
+
+
+def _forms_against_projects(projects: list[tuple[str, int]], forms: list[tuple[str, str, str | None, int]]):
+    """performance_matches_projects on table 11's (name, 万元) lines and forms' (name, unit,
+    repeat, 万元): {subject: (status, expected, actual)}."""
+    from decimal import Decimal
+
+    from pipeline.check.engine import RULES, Doc
+    from pipeline.extract import Extraction, TableReport
+
+    extraction = Extraction("t", None, rows={
+        "projects": [{"line_type": "item", "project_name": name, "total": Decimal(wan) * 10000,
+                      "source_unit": "万元"} for name, wan in projects],
+        "performance_budgets": [
+            {"scope": "project", "line_type": "item", "unit_code": None, "project_code": None,
+             "name": name, "project_unit": unit, "repeat": repeat,
+             "total": Decimal(wan) * 10000, "source_unit": "万元"}
+            for name, unit, repeat, wan in forms]},
+        tables=[TableReport("projects", "projects", "项目支出表", 1, 1, "万元", "printed", 2,
+                            False, [])])
+    [rule] = [r for r in RULES if r.id == "performance_matches_projects"]
+    return {c.subject: (c.status, c.expected, c.actual) for c in rule.check(Doc(extraction))}
+
+
+def test_a_project_in_several_forms_matches_where_one_form_equals_its_line():
+    """城建工作标准和导则编制 printed in three forms (100.00, 105.34, 150.00 万元), table 11
+    150.00: the third form matches, and the project is compared on it alone."""
+    rows = _forms_against_projects(
+        [("城建工作标准和导则编制", 150)],
+        [("城建工作标准和导则编制", "住建局", None, 100), ("城建工作标准和导则编制", "住建局", "2", 105),
+         ("城建工作标准和导则编制", "住建局", "3", 150)])
+    assert rows == {"performance_budgets[project] 城建工作标准和导则编制 住建局 3": ("pass", 1500000, 1500000)}
+
+
+def test_a_project_in_several_forms_none_equal_to_its_line_fails_on_each():
+    """Neither form equals table 11's line: each form is compared with it, and fails."""
+    rows = _forms_against_projects(
+        [("重点工程经费", 160)],
+        [("重点工程经费", "中心", None, 0), ("重点工程经费", "中心", "2", 150)])
+    assert rows == {"performance_budgets[project] 重点工程经费 中心": ("fail", 1600000, 0),
+                    "performance_budgets[project] 重点工程经费 中心 2": ("fail", 1600000, 1500000)}
+
+
+def test_projects_of_one_name_in_several_forms_each_take_the_line_of_their_amount():
+    """Two units' 实施公车统管 (table 11: 12.00 and 35.00, no unit), one unit printing a
+    second form: the line of 12.00 goes to the unit one of whose forms prints it, even
+    where its other form (2.00) comes first."""
+    rows = _forms_against_projects(
+        [("实施公车统管", 35), ("实施公车统管", 12)],
+        [("实施公车统管", "监督站", None, 35), ("实施公车统管", "局", None, 2),
+         ("实施公车统管", "局", "2", 12)])
+    assert rows == {"performance_budgets[project] 实施公车统管 监督站": ("pass", 350000, 350000),
+                    "performance_budgets[project] 实施公车统管 局 2": ("pass", 120000, 120000)}

@@ -103,15 +103,20 @@ def test_yantai_special_fund_form_is_its_own_scope():
     assert len(projects) == 20
 
 
-def test_yantai_project_in_forms_of_different_funds_fails_alone():
+def test_yantai_project_in_forms_of_different_funds_is_published_per_form():
     recognition = recognize(read_document(_files("sd-yantai-zhujianju-2026-budget")))
     forms = [t for t in recognition.tables if t.kind.id == "project_performance"]
     assert len(forms) == 1 and forms[0].grid.page_of_row(forms[0].grid.n_rows - 1) == 113
     assert not [u for u in recognition.unplaced if u.page == 97]  # a title drawn twice, read once
     ex = _extract("sd-yantai-zhujianju-2026-budget")
-    report = _report(ex, "project_performance")
-    assert report.status == "not_extracted"
-    assert "城建工作标准和导则编制" in report.reason and "two forms" in report.reason
+    assert _report(ex, "project_performance").status == "extracted"
+    budgets = ex.rows["performance_budgets"]
+    assert len(budgets) == 76  # one per form, pages 37-113 (page 75 continues page 74's)
+    assert [(r["source_page"], r["repeat"], r["total"]) for r in budgets
+            if r["name"] == "城建工作标准和导则编制"] == \
+        [(41, None, Decimal("1000000")), (49, "2", Decimal("1053400")), (66, "3", Decimal("1500000"))]
+    assert {t["repeat"] for t in ex.rows["performance_targets"]
+            if t["project_name"] == "城建工作标准和导则编制" and t["source_page"] == 66} == {"3"}
 
 
 def test_title_printed_again_apart_joins_its_table(tmp_path):

@@ -443,8 +443,9 @@ def projects_match_expenditure(doc):
                          tol(items + [t3], len(items)), "3, 11")
 
 
-@rule("performance_matches_projects", "绩效目标表项目金额 = 项目支出表",
-      "Each project's amount in the performance table equals table 11",
+@rule("performance_matches_projects", "绩效目标表项目金额 = 项目支出表（一个项目印了几张表单的，须有一张相等）",
+      "Each project's amount in the performance table equals table 11 (a project printed "
+      "in several forms: one of them does)",
       ("performance_budgets", "projects"))
 def performance_matches_projects(doc):
     if not doc.has("projects"):
@@ -452,20 +453,34 @@ def performance_matches_projects(doc):
     projects: dict[str, list[dict]] = defaultdict(list)
     for p in doc.get("projects", line_type="item"):
         projects[label(p["project_name"])].append(p)
-    named: dict[str, list[dict]] = defaultdict(list)
+    # by name, then by project: its forms, printed again under the same key but `repeat`
+    named: dict[str, dict[tuple, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for p in doc.get("performance_budgets", scope="project", line_type="item"):
-        named[label(p["name"])].append(p)
-    for name, rows in named.items():
+        key = (p.get("unit_code"), p.get("project_code"), p.get("project_unit"))
+        named[label(p["name"])][key].append(p)
+    for name, forms in named.items():
         left = list(projects.get(name, []))
-        for p in rows:  # one name for several projects (per unit, not told apart by table
-            # 11): each takes a line of its amount if there is one, else the first left
-            match = next((m for m in left if m["total"] == p["total"]), left[0] if left else None)
-            if match is not None:
-                left.remove(match)
-            # the row key leaves out a name its unit code stands for
-            subject = _row_subject("performance_budgets", p) + (f" {p['name']}" if p.get("unit_code") else "")
-            yield Comparison(subject, match["total"] if match else None, p["total"],
-                             tol([p, match], 1), "11, 13")
+        # one name for several projects (per unit, not told apart by table 11): each takes
+        # a line of the amount of one of its forms if there is one, and is compared on that
+        # form alone; a project none of whose forms has a line of its amount takes the
+        # first line left, and each of its forms is compared with it
+        equal = {}
+        for key, rows in forms.items():
+            found = next(((p, m) for p in rows for m in left if m["total"] == p["total"]), None)
+            if found is not None:
+                left.remove(found[1])
+                equal[key] = found
+        for key, rows in forms.items():
+            if key in equal:
+                pairs = [equal[key]]
+            else:
+                match = left.pop(0) if left else None
+                pairs = [(p, match) for p in rows]
+            for p, match in pairs:
+                # the row key leaves out a name its unit code stands for
+                subject = _row_subject("performance_budgets", p) + (f" {p['name']}" if p.get("unit_code") else "")
+                yield Comparison(subject, match["total"] if match else None, p["total"],
+                                 tol([p, match], 1), "11, 13")
 
 
 @rule("empty_table_note", "空表须有说明，且非空表不得带空表说明",

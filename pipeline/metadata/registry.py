@@ -600,11 +600,11 @@ PROJECTS = _fact(
 
 REPEAT_PRINTED = text(
     "repeat", "重复序号",
-    "2, 3 … for a project (or its indicator) the table prints again under the same code and "
-    "name with other figures, the table naming no unit or form that tells them apart; empty "
-    "for its first printing. Counted within one document's table, in printed order, so it is "
-    "stable. Both printings are published as printed: which one is the project's budget the "
-    "document does not say.", pattern=r"^[2-9]$|^[1-9]\d+$")
+    "2, 3 … for a project the table prints again (another line under the same code and name, "
+    "or another form of the same name and 实施单位) with other figures, nothing printed "
+    "telling them apart; a form's indicators carry its number. Empty for its first printing. "
+    "Counted within one document's table, in printed order, so it is stable. Every printing "
+    "is published as printed: which one is the project's budget the document does not say.", pattern=r"^[2-9]$|^[1-9]\d+$")
 
 PERFORMANCE_BUDGETS = _fact(
     "performance_budgets", "绩效目标表预算金额",

@@ -9,6 +9,7 @@ columns instead (Beijing), or one form per project without a code (Fujian).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from pipeline import families
 from pipeline.normalize.common import (Context, amount_of, provenance, table_error, table_unit,
@@ -263,7 +264,9 @@ def normalize_project_form(table: Table, ctx: Context, form: dict) -> dict[str, 
     Fujian) -> a performance_budgets row and performance_targets per project, keyed by its
     name and 实施单位 as printed. A 项目名称 line starts a project (a 专项资金名称 line a
     special fund's, scope special_fund); a table with none is one project named by its title
-    (警务辅助人员经费项目绩效目标表)."""
+    (警务辅助人员经费项目绩效目标表). A project printed in several forms (same name and unit)
+    is published once per form, as printed, the 2nd, 3rd … numbered by `repeat` on its
+    funds and its indicators alike."""
     tpl = families.current()
     levels = {k: re.compile(v) for k, v in tpl.raw["performance"]["levels"].items()}
     lines = {k: re.compile(v) for k, v in form["lines"].items()}
@@ -330,27 +333,27 @@ def normalize_project_form(table: Table, ctx: Context, form: dict) -> dict[str, 
     unit = table_unit(table, ctx)
     budgets: list[dict] = []
     targets: list[dict] = []
-    funds: dict[tuple, dict] = {}
+    forms: Counter[tuple] = Counter()
     for p in projects:
         if not p["name"]:
             raise table_error(ctx, table, "a 项目名称 line names no project", p["row"])
-        before = funds.setdefault((p["name"], p.get("unit")), p["amounts"])
-        if before != p["amounts"]:
-            raise table_error(ctx, table, f"{p['name']} ({p.get('unit')}) is printed in two "
-                              f"forms with other funds ({before.get('total')} and "
-                              f"{p['amounts'].get('total')}): which is its budget is not proven",
-                              p["row"])
         if not p["targets"] and not p["amounts"]:
             raise table_error(ctx, table, f"no funds and no indicators for {p['name']}", p["row"])
-        targets += [_indicator(p.get("scope", "project"), t.get("level1"), t.get("level2"), t["level3"],
+        scope = p.get("scope", "project")
+        # a project printed in another form (same name and unit): its 2nd, 3rd … printing,
+        # its funds and indicators as printed; which one is its budget the table does not say
+        forms[scope, p["name"], p.get("unit")] += 1
+        n = forms[scope, p["name"], p.get("unit")]
+        repeat = str(n) if n > 1 else None
+        targets += [_indicator(scope, t.get("level1"), t.get("level2"), t["level3"],
                                t["value"], t.get("value_note"), project_code=None,
-                               project_name=p["name"], project_unit=p.get("unit"),
+                               project_name=p["name"], project_unit=p.get("unit"), repeat=repeat,
                                **provenance(table, ctx, i, unit)) for i, t in p["targets"]]
         if p["amounts"]:
             row = p["budget_row"]
-            budgets.append({"scope": p.get("scope", "project"), "line_type": "item",
+            budgets.append({"scope": scope, "line_type": "item",
                             "unit_code": None, "project_code": None, "name": p["name"],
-                            "project_unit": p.get("unit"),
+                            "project_unit": p.get("unit"), "repeat": repeat,
                             **{k: amount_of(table, ctx, v, unit, row) for k, v in p["amounts"].items()},
                             **provenance(table, ctx, row, unit)})
     return {"performance_budgets": budgets, "performance_targets": targets}
