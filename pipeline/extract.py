@@ -145,12 +145,12 @@ def _normalize(table: Table, ctx: Context, tables: list[Table]) -> dict[str, lis
 
 def extract_document(path: Path | Sequence[Path], document_id: str,
                      meta: SourceMeta | None = None, limits: Limits = LIMITS,
-                     ocr: bool = False) -> Extraction:
+                     ocr: bool = False, kind: str | None = None) -> Extraction:
     """Extract every standard table of one document (one file, or the several files of one
-    disclosure, read as one) with the knowledge of its family (its `kind`: budget when no
-    metadata says); `ocr` reads every page by OCR (see read_document). Raises
+    disclosure, read as one) with the knowledge of its family (its `kind`: the metadata's,
+    else `kind`, else budget); `ocr` reads every page by OCR (see read_document). Raises
     ReadError/RecognitionError."""
-    kind = meta.kind if meta else families.DEFAULT
+    kind = meta.kind if meta else kind or families.DEFAULT
     with families.use(kind):
         out = _extract(path, document_id, meta, limits, ocr)
     out.family = kind

@@ -78,6 +78,9 @@ class SourceFile(_Strict):
         return _check_file_name(v)
 
 
+DOCUMENT_KINDS = ("budget", "final_accounts")  # each read by its family (pipeline/families/)
+
+
 class SourceMeta(_Strict):
     """The contents of source.yml."""
 
@@ -85,7 +88,7 @@ class SourceMeta(_Strict):
     department: Department
     division: Division
     fiscal_year: int = Field(ge=1990, le=date.today().year + 1)
-    kind: Literal["budget", "final_accounts"]
+    kind: Literal[DOCUMENT_KINDS]
     consolidated: bool = False
     level: Literal["department", "unit"] = Field(
         "department", description="department (部门预算) or the budget of one of its budget "

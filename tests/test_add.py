@@ -18,6 +18,9 @@ XINXIANG = SOURCES / "xinxiang-city-zwfw-2024-budget" / "transcript.txt"
 XUCHANG = SOURCES / "xuchang-city-zwfw-2024-budget" / "transcript.txt"
 
 
+FINAL = "sh-putuo-shehuigongzuobu-2024-final-accounts"
+
+
 def test_the_divisions_table_holds_every_level_with_its_parents():
     with open(DIVISIONS_CSV, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -127,6 +130,20 @@ def test_add_fills_in_what_the_shanghai_cover_prints(tmp_path):
     assert data["fiscal_year"] == 2026 and data["kind"] == "budget"
     with pytest.raises(SourceError, match=r"fill in the TODO fields: published.url, published.date$"):
         load_source(folder)
+
+
+def test_add_reads_a_final_account_by_its_own_family(tmp_path):
+    """Its tables are refused as a budget's (决算 titles), so `add` reads it as the final
+    account it is: every table delivered, the kind filled in."""
+    published = load_source(SOURCES / FINAL).meta
+    folder, extraction = add_document(SOURCES / FINAL / "document.pdf", tmp_path)
+    assert folder.name == f"310107-2024-final-accounts-{published.sha256[:8]}"
+    data = yaml.safe_load((folder / "source.yml").read_text(encoding="utf-8"))
+    assert data["kind"] == "final_accounts" and data["fiscal_year"] == 2024
+    assert data["department"]["name"] == "中共上海市普陀区委社会工作部"
+    assert extraction.family == "final_accounts"
+    assert [t.status for t in extraction.tables].count("not_extracted") == 0
+    assert len(extraction.tables) == 9
 
 
 def test_add_fills_in_what_the_jiangsu_cover_prints(tmp_path):

@@ -29,11 +29,11 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.errors import SourceError
+from pipeline.errors import RecognitionError, SourceError
 from pipeline.extract import Extraction, extract_document
 from pipeline.metadata.divisions import Division, chain, division_name, divisions
 from pipeline.model import Grid, TextBlock
-from pipeline.sources import SOURCE_FILE, SourceMeta, sha256_of
+from pipeline.sources import DOCUMENT_KINDS, SOURCE_FILE, SourceMeta, sha256_of
 from pipeline.values import clean
 
 TODO = "TODO"
@@ -495,6 +495,26 @@ def already_added(sources_dir: Path, sha256: str) -> Path | None:
     return None
 
 
+def extract_by_its_family(file: Path, document_id: str) -> Extraction:
+    """Extract a document whose kind is not yet known by each kind's family (budget first),
+    keeping the extraction that delivers the most tables: a final account's tables are
+    refused as a budget's, and read as a final account's. When no family recognizes a
+    table, the budget family's error is raised; an unreadable file fails at once."""
+    best, refused = None, None
+    for kind in DOCUMENT_KINDS:
+        try:
+            extraction = extract_document(file, document_id, kind=kind)
+        except RecognitionError as exc:
+            refused = refused or exc
+            continue
+        delivered = sum(t.status in ("extracted", "empty") for t in extraction.tables)
+        if best is None or delivered > best[0]:
+            best = (delivered, extraction)
+    if best is None:
+        raise refused
+    return best[1]
+
+
 def add_document(file: Path, sources_dir: Path, document_id: str | None = None) -> tuple[Path, Extraction]:
     """Copy `file` into a new sources/<id>/ folder with a scaffolded source.yml."""
     sha = sha256_of(file)
@@ -502,7 +522,7 @@ def add_document(file: Path, sources_dir: Path, document_id: str | None = None) 
     if existing is not None:
         raise SourceError(existing, f"already holds this file ({file.name}, sha256 {sha[:16]}…): "
                                     "it was added before; edit that folder instead of adding it again")
-    extraction = extract_document(file, document_id or "new-document")
+    extraction = extract_by_its_family(file, document_id or "new-document")
     guess = guess_metadata(extraction)
     document_id = document_id or make_document_id(guess, sha)
     folder = sources_dir / document_id
