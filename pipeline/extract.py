@@ -24,7 +24,7 @@ from pipeline.recognize.tables import Recognition, Table, recognize
 from pipeline.metadata.registry import BY_NAME
 from pipeline.sources import SourceMeta
 from pipeline.read.header import HEADER_SCAN, is_pdf
-from pipeline.read.ocr import INSTALL_HINT, no_text_layer, read_scans
+from pipeline.read.ocr import INSTALL_HINT, pages_as_images, read_scans
 from pipeline.read.transcript import read_transcript
 from pipeline.values import UNIT_FACTORS, label
 
@@ -166,10 +166,11 @@ def _extract(path: Path | Sequence[Path], document_id: str, meta: SourceMeta | N
     scanned = [n for n in doc.image_pages if n in doc.ocr_pages]
     if not recognition.tables:
         if unread:
-            raise ReadError(path, f"{no_text_layer(unread)}; {INSTALL_HINT}")
+            raise ReadError(path, f"{pages_as_images(doc, unread)}; {INSTALL_HINT}")
         found = "; ".join(f"{u.title} ({u.reason})" for u in recognition.unplaced) or "no tables"
         raise RecognitionError(path, f"none of the standard budget tables found ({found})" +
-                               (f"; {no_text_layer(scanned)}: read by OCR" if scanned else ""))
+                               (f"; {pages_as_images(doc, scanned)}: read by OCR"
+                                if scanned else ""))
     ctx = Context(document_id, path, meta.department.code if meta else None,
                   phase=families.current().phase)
     names = [meta.department.name] if meta else []
@@ -216,11 +217,11 @@ def _extract(path: Path | Sequence[Path], document_id: str, meta: SourceMeta | N
         out.unplaced.append(f"{u.title} ({where}): {u.reason}")
     out.warnings = recognition.warnings + ctx.warnings
     if unread:
-        out.warnings.append(f"{no_text_layer(unread)}, so any table there is not read; "
+        out.warnings.append(f"{pages_as_images(doc, unread)}, so any table there is not read; "
                             f"{INSTALL_HINT}")
     blank = [p.number for p in doc.pages if p.number in scanned and not p.items]
     if blank:
-        out.warnings.append(f"{no_text_layer(blank)}, and OCR found no text there")
+        out.warnings.append(f"{pages_as_images(doc, blank)}, and OCR found no text there")
     if by_ocr:  # an amount read by OCR is published only where the identities prove it
         from pipeline.check.ocr import withhold_unproven  # (check/ imports this module)
         withhold_unproven(out, by_ocr)

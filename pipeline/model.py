@@ -88,6 +88,9 @@ class Page:
     number: int | None
     items: list[Item] = field(default_factory=list)
     file: str | None = None
+    # a text page that prints a table as an image: the images' boxes (x0, top, x1, bottom,
+    # in points from the top left), read by OCR (read/ocr/); the page is in image_pages
+    table_images: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 @dataclass

@@ -9,6 +9,7 @@ they are skipped where the `ocr` extra is not installed (the `test` extra instal
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -205,11 +206,26 @@ def test_an_amount_that_breaks_an_identity_withholds_its_table_alone(tmp_path):
     assert extraction.rows["income_expenditure_summary"]
 
 
-def test_a_table_no_identity_covers_is_withheld_as_unproven(tmp_path):
-    """Table 4 (财政拨款收支总表) alone, read by OCR: no rule reads it but against table 5
-    (the general budget's total), which is absent, so none proves an amount of it."""
+def test_table_4_alone_is_proven_by_its_own_lines_and_totals(tmp_path):
+    """Table 4 read by OCR with no other table: its balance (收入总计 = 支出总计) and its
+    lines adding up to them prove it, so it stays published."""
     extraction = extract_document(text_pages(tmp_path, SIFAJU, [14]), "sifaju")
     [table] = extraction.tables
+    withhold_unproven(extraction, as_if_read_by_ocr(extraction, table.title))
+    assert (table.status, table.reason) == ("extracted", None)
+    total = next(r for r in extraction.rows["appropriation_summary"]
+                 if r["item_code"] == "expenditure_total")
+    assert total["total"] == Decimal("96282213.44")
+
+
+def test_a_table_no_identity_covers_is_withheld_as_unproven(tmp_path):
+    """Table 4 (财政拨款收支总表) alone, read by OCR, as if it printed no 总计 lines: its
+    lines have no total to add up to, and table 5, its classes' other witness, is absent,
+    so no rule proves an amount of it."""
+    extraction = extract_document(text_pages(tmp_path, SIFAJU, [14]), "sifaju")
+    [table] = extraction.tables
+    rows = extraction.rows["appropriation_summary"]
+    rows[:] = [r for r in rows if r["item_code"] not in ("income_total", "expenditure_total")]
     withhold_unproven(extraction, as_if_read_by_ocr(extraction, table.title))
     assert (table.status, table.reason) == ("not_extracted", "OCR: no identity proves its amounts")
 

@@ -1,9 +1,13 @@
-"""Read the pages of a PDF that have no text layer (scans) by OCR, into the intermediate form.
+"""Read the pages of a PDF that have no text layer (scans) by OCR, into the intermediate form,
+and the tables a text page prints as images (`Page.table_images`).
 
 Each page is rendered (pypdfium2, `OcrSettings.dpi`), straightened when scanned askew, its
 ruling lines found and wiped (image.py), its text read by the engine (engine.py:
 rapidocr-onnxruntime, the `ocr` extra), and the PDF reader's own steps build its grids and
 text blocks from those rules and that text (grid.py, `pipeline.read.pdf.page_items`).
+On a text page that prints a table as an image only the image is read so: the rest of
+the render is blanked, and what OCR reads there joins the page's own text-layer chars and
+rules outside the image (its title, 单位, page number read exactly) before `page_items`.
 Recognition, normalization and the checks then treat the page as any other; a table read
 this way is published only where its identities prove it (pipeline/check/ocr.py).
 """
@@ -15,12 +19,15 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pipeline.errors import ReadError
-from pipeline.model import Document, page_ranges
+from pipeline.model import Document, Page, page_ranges
 from pipeline.read.ocr.engine import INSTALL, available, version
 from pipeline.read.ocr.settings import OcrSettings
-from pipeline.read.pdf import ReaderSettings, page_items
+from pipeline.read.pdf import ReaderSettings, page_items, page_objects
+from pipeline.read.pdf.rules import Seg
+from pipeline.read.pdf.text import centre
 
-__all__ = ["INSTALL_HINT", "OcrSettings", "available", "no_text_layer", "read_scans", "version"]
+__all__ = ["INSTALL_HINT", "OcrSettings", "available", "no_text_layer", "pages_as_images",
+           "read_scans", "version"]
 
 INSTALL_HINT = f"install the OCR extra: {INSTALL}"
 
@@ -32,15 +39,31 @@ def no_text_layer(pages: list[int]) -> str:
     return f"{page_ranges(pages)} {verb} no text layer"
 
 
+def pages_as_images(doc: Document, pages: list[int]) -> str:
+    """How messages name pages of `doc.image_pages` that OCR reads: scans as
+    `no_text_layer` does, text pages with a table image as 'page 3 has a table printed as
+    an image' ('pages 3-4 have tables printed as images')."""
+    tables = {p.number for p in doc.pages if p.table_images} & set(pages)
+    scans = [n for n in pages if n not in tables]
+    said = [no_text_layer(scans)] if scans else []
+    if tables:
+        one = len(tables) == 1
+        said.append(f"{page_ranges(sorted(tables))} {'has a table' if one else 'have tables'} "
+                    f"printed as {'an image' if one else 'images'}")
+    return " and ".join(said)
+
+
 def read_scans(doc: Document, path: Path, everything: bool = False,
                settings: OcrSettings = OcrSettings(),
                reader: ReaderSettings = ReaderSettings(),
                progress: bool | None = None) -> Document:
     """Read by OCR the pages of `doc` (read by read_pdf from `path`) that have no text layer,
-    or, with `everything`, every page (a text layer that is wrong or garbled). Their items
-    are replaced and their numbers listed in `doc.ocr_pages`. Without the engine installed
-    the pages are left as they are (the caller says which are unread), but asking for
-    `everything` is an error. Progress shows per page (`progress` None: on a terminal)."""
+    and the table images of text pages (`Page.table_images`: the images alone, joined with
+    the page's text layer), or, with `everything`, every page (a text layer that is wrong or
+    garbled). Their items are replaced and their numbers listed in `doc.ocr_pages`. Without
+    the engine installed the pages are left as they are (the caller says which are unread,
+    `pages_as_images`), but asking for `everything` is an error. Progress shows per page
+    (`progress` None: on a terminal)."""
     wanted = [p for p in doc.pages if p.number is not None and
               (everything or p.number in doc.image_pages)]
     if not wanted:
@@ -64,22 +87,55 @@ def read_scans(doc: Document, path: Path, everything: bool = False,
                          disable=None if progress is None else not progress):
             if last is None or page.number != last + 1:
                 before = None  # a table continues only from the page just before
+            images = [] if everything else page.table_images
             try:
-                image = straighten(render(pdf, page.number - 1, settings), settings)
+                image = render(pdf, page.number - 1, settings)
             except pdfium.PdfiumError as exc:
                 raise ReadError(path, f"cannot render the page for OCR ({exc})",
                                 page=page.number) from exc
+            if images:
+                image = _only(image, images)
+            image = straighten(image, settings)
             horizontal, vertical = strokes(image, settings)
             framing = table_strokes(horizontal, vertical, image, reader)
             boxes = _text(wipe(image, *framing), framing[1], settings)
-            h_rules, v_rules = rules(horizontal, vertical, image, reader)
-            page.items, before = page_items(chars(boxes, image, settings), h_rules, v_rules,
-                                            page.number, before, reader)
+            found = chars(boxes, image, settings), *rules(horizontal, vertical, image, reader)
+            if images:
+                found = _with_text_layer(found, path, page, reader)
+            page.items, before = page_items(*found, page.number, before, reader)
             doc.ocr_pages.append(page.number)
             last = page.number
     finally:
         pdf.close()
     return doc
+
+
+def _only(image, boxes: list[tuple[float, float, float, float]]):
+    """The page image blank (paper) outside these boxes (x0, top, x1, bottom, in points)."""
+    kept = image.pixels.copy()
+    kept.fill(255)
+    for x0, top, x1, bottom in boxes:
+        rows = slice(max(int(top / image.points), 0), int(bottom / image.points) + 1)
+        cols = slice(max(int(x0 / image.points), 0), int(x1 / image.points) + 1)
+        kept[rows, cols] = image.pixels[rows, cols]
+    return replace(image, pixels=kept)
+
+
+def _with_text_layer(found: tuple[list[dict], list[Seg], list[Seg]], path: Path, page: Page,
+                     reader: ReaderSettings) -> tuple[list[dict], list[Seg], list[Seg]]:
+    """What OCR `found` on a text page's table images (chars, horizontal and vertical
+    rules), joined by the page's own text-layer chars and rules outside those images."""
+    text, h_rules, v_rules = page_objects(path, page.number, reader)
+
+    def outside(point: tuple[float, float]) -> bool:
+        x, y = point
+        return not any(x0 <= x <= x1 and top <= y <= bottom
+                       for x0, top, x1, bottom in page.table_images)
+
+    chars, h_found, v_found = found
+    return ([c for c in text if outside(centre(c))] + chars,
+            [r for r in h_rules if outside(((r.start + r.end) / 2, r.pos))] + h_found,
+            [r for r in v_rules if outside((r.pos, (r.start + r.end) / 2))] + v_found)
 
 
 def _text(image, vertical: list, settings: OcrSettings) -> list:

@@ -19,6 +19,10 @@ page's clipping or its edges hide is dropped (clip.py). Then:
 5. Chars outside every table become TextBlocks, one per visual line, and all items are put
    in top-to-bottom order (here).
 
+A page that is an image (a scan), or a text page with a table-sized image no text lies over
+(a table pasted as a picture, `table_images`), is listed in `Document.image_pages`, for the
+OCR reader (read/ocr/).
+
 The tuning (distances in points and ems) is one frozen ReaderSettings (settings.py); the
 limits on one document are pipeline.limits.Limits.
 """
@@ -39,7 +43,7 @@ from pipeline.limits import LIMITS, Limits
 from pipeline.model import Document, Page, TextBlock, page_ranges
 from pipeline.read.header import HEADER_SCAN, is_pdf
 from pipeline.read.pdf.cells import grid
-from pipeline.read.pdf.clip import box, centre_in, lay_out
+from pipeline.read.pdf.clip import box, centre_in, intersection, lay_out
 from pipeline.read.pdf.lattice import Lattice, continue_columns, extend_down, lattices, split_bands
 from pipeline.read.pdf.pagetree import check_page_order
 from pipeline.read.pdf.rules import Seg, ruling_lines
@@ -47,7 +51,7 @@ from pipeline.read.pdf.settings import ReaderSettings
 from pipeline.read.pdf.text import centre, line_text, lines
 from pipeline.read.pdf.unruled import text_tables
 
-__all__ = ["ReaderSettings", "page_items", "read_pdf"]
+__all__ = ["ReaderSettings", "page_items", "page_objects", "read_pdf", "table_images"]
 
 CAUSE_CHARS = 160  # of the parser's reason quoted in an error
 
@@ -60,7 +64,9 @@ def read_pdf(path: Path, settings: ReaderSettings = ReaderSettings(),
 
     Raises ReadError naming the file when it is not a PDF, is truncated or corrupt, needs a
     user password, has no pages (or more than `limits.pages`), or has no text layer on any
-    page and no scanned image either. Scanned pages are listed in `Document.image_pages`.
+    page and no scanned image either. Scanned pages are listed in `Document.image_pages`,
+    and so are text pages that print a table as an image (`Page.table_images`, see
+    `table_images`): both are read by OCR (read/ocr/).
     """
     path = Path(path)
     _check_header(path)
@@ -83,10 +89,12 @@ def read_pdf(path: Path, settings: ReaderSettings = ReaderSettings(),
         for number, plumber_page in enumerate(plumber_pages, start=1):
             chars, h_rules, v_rules = _page_objects(path, plumber_page, number, settings)
             has_text = has_text or bool(chars)
-            if _is_scan(plumber_page, chars, settings):
+            scan = _is_scan(plumber_page, chars, settings)
+            tables = [] if scan else table_images(plumber_page, chars, settings)
+            if scan or tables:
                 image_pages.append(number)
             items, last_table = page_items(chars, h_rules, v_rules, number, last_table, settings)
-            pages.append(Page(number, items))
+            pages.append(Page(number, items, table_images=tables))
             plumber_page.close()
     if not has_text and not image_pages:  # scans are read by OCR (read/ocr/), if installed
         raise ReadError(path, f"no text layer on {page_ranges(range(1, len(pages) + 1))}; "
@@ -104,6 +112,51 @@ def _is_scan(page: PlumberPage, chars: list[dict], settings: ReaderSettings) -> 
     covered = sum(max(0.0, min(i["x1"], x1) - max(i["x0"], x0)) *
                   max(0.0, min(i["bottom"], bottom) - max(i["top"], top)) for i in page.images)
     return covered >= settings.scan_cover * (x1 - x0) * (bottom - top)
+
+
+def table_images(page: PlumberPage, chars: list[dict],
+                 settings: ReaderSettings) -> list[tuple[float, float, float, float]]:
+    """The images a text page prints its tables as: each covering at least
+    `settings.image_table_cover` of the page with at most `settings.scan_stray_chars` of
+    its visible `chars` centred over it (a background or a watermark has the text over it;
+    a logo, a seal or a chart is smaller). Images that touch (within `settings.snap`) are
+    one: a table image some producers cut in strips. Their boxes (x0, top, x1, bottom), cut
+    to the page, in points."""
+    area = (page.bbox[2] - page.bbox[0]) * (page.bbox[3] - page.bbox[1])
+    found = []
+    shown = [b for b in (intersection(box(i), page.bbox) for i in page.images)
+             if b[2] > b[0] and b[3] > b[1]]
+    for x0, top, x1, bottom in _joined(shown, settings.snap):
+        if (x1 - x0) * (bottom - top) < settings.image_table_cover * area:
+            continue
+        over = sum(centre_in(box(c), (x0, top, x1, bottom)) for c in chars)
+        if over <= settings.scan_stray_chars:
+            found.append((x0, top, x1, bottom))
+    return found
+
+
+def _joined(boxes: list[tuple], gap: float) -> list[tuple]:
+    """Boxes (x0, top, x1, bottom) that overlap or touch, within `gap`, as one box."""
+    out: list[tuple] = []
+    for b in boxes:
+        while touching := [o for o in out if o[0] - gap <= b[2] and b[0] - gap <= o[2]
+                           and o[1] - gap <= b[3] and b[1] - gap <= o[3]]:
+            out = [o for o in out if o not in touching]
+            b = (min(o[0] for o in [b, *touching]), min(o[1] for o in [b, *touching]),
+                 max(o[2] for o in [b, *touching]), max(o[3] for o in [b, *touching]))
+        out.append(b)
+    return out
+
+
+def page_objects(path: Path, number: int, settings: ReaderSettings = ReaderSettings()
+                 ) -> tuple[list[dict], list[Seg], list[Seg]]:
+    """Page `number` (from 1) of the PDF at `path` as read_pdf sees it: its visible chars
+    and its ruling lines (horizontal, vertical), in points (the OCR reader merges them with
+    what it reads on the page's table images)."""
+    pdf = _open(path)
+    with _closing_quietly(pdf):
+        page = pdf.pages[number - 1]
+        return _page_objects(path, page, number, settings)
 
 
 # ---------------------------------------------------------------- opening

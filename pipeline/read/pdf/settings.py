@@ -16,6 +16,11 @@ class ReaderSettings:
     body_gap: float = 1.5  # em: the widest gap between rows of an unruled table body
     scan_cover: float = 0.5  # a page whose images cover this share of it, with hardly any text,
     scan_stray_chars: int = 12  # (at most this many chars: a page number, a stamp) is a scan
+    # A text page with an image (images that touch are one) covering this share of it, at
+    # most scan_stray_chars chars over it, prints a table as that image (read by OCR,
+    # read/ocr/). A quarter of a page holds a table of a dozen rows; the logos, seals and
+    # charts of these documents cover less (a pie chart in a narrative: at most a fifth).
+    image_table_cover: float = 0.25
     column_gap: float = 1.0  # em: in a table drawn without rules, a wider gap on a line parts two columns
     header_lines: int = 8  # at most this many text lines above an unruled body are its header
     size_change: float = 0.15  # a line set this much larger or smaller is not part of the table
