@@ -418,6 +418,21 @@ def test_rule_fails_when_one_printed_figure_is_altered(tmp_path, a):
     assert abs(row["difference"]) > row["tolerance"]
 
 
+def test_two_table_4s_in_one_document_are_each_checked_under_their_own_title():
+    """A document printing table 4 twice (a department's and a unit's) gets each side of
+    each checked, named by title, never two checks with one subject."""
+    meta = load_source(SOURCES / XINXIANG).meta
+    extraction = extract_document(SEEDS[XINXIANG], XINXIANG, meta)
+    rows = extraction.rows["appropriation_summary"]
+    rows += [{**r, "source_table": "单位财政拨款收支总表"} for r in rows]
+    mine = of_rule(run_checks(XINXIANG, extraction), "appropriation_lines")
+    assert {r["status"] for r in mine} == {"pass"}
+    subjects = [r["subject"] for r in mine]
+    assert "单位财政拨款收支总表 income: 上年结转 total" in subjects
+    assert "2024年财政拨款收支总体情况表 income: 上年结转 total" in subjects
+    assert len(subjects) == len(set(subjects)) == 2 * 11  # 3 income sums, 8 by column
+
+
 def test_code_hierarchy_holds_for_a_printed_parent_row(tmp_path):
     rows = checks(XINXIANG, write(tmp_path / "t.txt", transcript(XINXIANG, PARENT_20805)))
     hierarchy = {r["subject"]: (r["expected"], r["actual"], r["status"])
