@@ -433,6 +433,23 @@ def test_two_table_4s_in_one_document_are_each_checked_under_their_own_title():
     assert len(subjects) == len(set(subjects)) == 2 * 11  # 3 income sums, 8 by column
 
 
+def test_an_income_table_with_no_this_year_column_adds_its_sources_and_carryover():
+    """深圳市信访局's 收入总表 (page 17) prints no 本年收入 column: its 收入总计 4,684.30 万元 is
+    一般公共预算 4,676.96 + the zero sources + 上年结余、结转 7.34, which row_parts checks;
+    one source altered, it fails."""
+    source = load_source(SOURCES / "gd-shenzhen-xinfangju-2026-budget")
+    extraction = extract_document(source.documents, source.id, source.meta)
+    subject = "income_by_source[] unit 深圳市信访局 total"
+    assert the(run_checks(source.id, extraction), "row_parts", subject)["status"] == "pass"
+    [row] = extraction.rows["income_by_source"]
+    assert (row["total"], row["general_public_budget"], row["carryover_total"]) == \
+        (wan("4,684.30"), wan("4,676.96"), wan("7.34"))
+    row["carryover_total"] = wan("8.34")
+    failed = the(run_checks(source.id, extraction), "row_parts", subject)
+    assert (failed["status"], failed["expected"], failed["actual"]) == \
+        ("fail", wan("4,685.30"), wan("4,684.30"))
+
+
 def test_code_hierarchy_holds_for_a_printed_parent_row(tmp_path):
     rows = checks(XINXIANG, write(tmp_path / "t.txt", transcript(XINXIANG, PARENT_20805)))
     hierarchy = {r["subject"]: (r["expected"], r["actual"], r["status"])

@@ -353,15 +353,18 @@ def row_parts(doc):
     for resource, identities in families.current().raw["row_identities"].items():
         for r in doc.get(resource):
             for whole, marked in identities:
-                parts = [p.lstrip("!") for p in marked]
+                parts = [p.lstrip("!") for p in marked if not p.startswith("-")]
                 values = [r.get(p) for p in parts]
                 if all(v is None for v in values):
                     continue  # no parts printed: nothing to add up
                 if r.get(whole) is None and not doc.printed(resource, whole, r["source_table"]):
                     continue  # the table has no such column
-                if any(m.startswith("!") and not doc.printed(resource, p, r["source_table"])
-                       for m, p in zip(marked, parts)):
+                if any(m.startswith("!") and not doc.printed(resource, m[1:], r["source_table"])
+                       for m in marked):
                     continue  # a part it needs is not printed (本年收入 beside 上年结转)
+                if any(m.startswith("-") and doc.printed(resource, m[1:], r["source_table"])
+                       for m in marked):
+                    continue  # it prints a whole instead of these parts
                 present = sum(v is not None for v in values)
                 yield Comparison(f"{_row_subject(resource, r)} {whole}",
                                  total(values), r.get(whole), tol([r], present), resource)

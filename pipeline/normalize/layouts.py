@@ -277,7 +277,8 @@ def _decide_by_identities(table: Table, ctx: Context, paths, mapping: dict[int, 
     column stays unknown and fails its table."""
     vocabulary = families.current().vocabulary
     rules = families.current().raw.get("row_identities", {}).get(table.kind.resource, [])
-    keys = {k.lstrip("!") for whole, parts in rules for k in [whole, *parts]}
+    keys = {k.lstrip("!") for whole, parts in rules for k in [whole, *parts]
+            if not k.startswith("-")}
     for c in range(table.grid.n_cols):
         path = paths[c] if c < len(paths) else []
         if c in mapping or (path and vocabulary.read_path(path) is not None) or not any(
@@ -312,7 +313,9 @@ def _identity_outcomes(table: Table, mapping: dict[int, str]):
     for _, row in table.body():
         values = {key: _row_amount(row, c) for c, key in mapping.items()}
         for whole, marked in rules:
-            parts = [k.lstrip("!") for k in marked]
+            parts = [k.lstrip("!") for k in marked if not k.startswith("-")]
+            if any(k.startswith("-") and values.get(k[1:]) is not None for k in marked):
+                continue  # a whole printed instead of these parts
             total = values.get(whole)
             present = [values[p] for p in parts if values.get(p) is not None]
             if total is None or not present:
