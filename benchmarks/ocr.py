@@ -180,6 +180,8 @@ def write_fixtures() -> None:
             out.save(f)
         for pdf in (out, original, scanned):
             pdf.close()
+    image_pdf(ROOT / "sources" / "bj-city-junminronghe-2026-budget" / "tables.pdf",
+              FIXTURES / "split-number.pdf", 200, [3])
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "ocr"
 TONGJI = ROOT / "sources" / "gd-shenzhen-tongjiju-2026-budget" / "document.pdf"
 SIFAJU = ROOT / "sources" / "sh-putuo-sifaju-2026-budget" / "document.pdf"
+JUNMIN = ROOT / "sources" / "bj-city-junminronghe-2026-budget" / "tables.pdf"
 INSTALL = "install the OCR extra: pip install -e '.[ocr]'"
 
 needs_engine = pytest.mark.skipif(not ocr.available(),
@@ -91,6 +92,18 @@ def test_a_scan_fed_askew_is_straightened_and_reads_the_same(tmp_path):
     scanned = extract_document(FIXTURES / "skewed-table.pdf", "scan")
     text = extract_document(text_pages(tmp_path, SIFAJU, [11]), "scan")
     assert [t.status for t in scanned.tables] == ["extracted"]
+    assert amounts(scanned) == amounts(text)
+
+
+@needs_engine
+def test_a_number_the_line_finder_breaks_in_two_is_read_whole(tmp_path):
+    """预算02表收入总表 of 军民融合 (page 3 of its tables, 200 dpi), amounts of six decimals
+    in 5.5 pt: the line finder breaks 8,316.350430 into 8,316. and 350430, boxes whose ink
+    overlaps; read again as one, every amount is the text route's and the table published."""
+    scanned = extract_document(FIXTURES / "split-number.pdf", "scan")
+    text = extract_document(text_pages(tmp_path, JUNMIN, [3]), "scan")
+    assert [(t.status, t.reader) for t in scanned.tables] == [("extracted", "ocr")]
+    assert Decimal("83163504.300000") in amounts(text).values()
     assert amounts(scanned) == amounts(text)
 
 
@@ -267,3 +280,30 @@ def test_a_page_turned_a_few_degrees_is_measured_and_its_rules_found():
     assert abs(image.turned - 2.0) <= 0.1
     horizontal, vertical = strokes(image, settings)
     assert (len(horizontal), len(vertical)) == (7, 5)
+
+
+@needs_engine
+def test_a_box_is_widened_over_ink_on_its_line_not_the_next_lines():
+    """Ink beside a box at the height of its text (the 一 of 一、, black or rendered pale
+    grey) widens it; the top strokes of the line below, in the box's lower margin, do not
+    (费 of a name wrapped onto a second line, read as a comma before the first), nor a
+    pale column a pixel or two wide (the edge of a wiped rule)."""
+    import numpy as np
+
+    from pipeline.read.ocr.image import PageImage, widened
+    pixels = np.full((100, 400), 255, np.uint8)
+    pixels[18:32, 110:190] = 0  # the box's text
+    box = (100, 10, 200, 40)
+    below = pixels.copy()
+    below[36:41, 70:95] = 0  # the next line's top strokes, in the box's margin
+    assert widened(PageImage(below, 200), box, []) is None
+    beside = pixels.copy()
+    beside[24:27, 70:90] = 0  # 一, on the line
+    assert widened(PageImage(beside, 200), box, []) == (70, 10, 201, 41)
+    pale = pixels.copy()
+    pale[24:26, 80:98] = 170  # 一 at 200 dpi, two rows of grey
+    assert widened(PageImage(pale, 200), box, []) == (72, 10, 201, 41)
+    edge = pixels.copy()
+    edge[:, 84:86] = 170
+    assert widened(PageImage(edge, 200), box, []) is None
+

@@ -12,6 +12,7 @@ from pipeline.read.ocr.settings import OcrSettings
 
 
 INK = 128  # a pixel darker than this (of 255) is ink
+FAINT = 208  # one darker than this is no blank paper (a thin stroke may render this pale)
 
 
 @dataclass
@@ -162,6 +163,25 @@ def wipe(image: PageImage, horizontal: list[Stroke], vertical: list[Stroke]) -> 
     return PageImage(pixels, image.dpi, image.turned)
 
 
+def ink_span(pixels: np.ndarray, box: tuple[float, float, float, float],
+             level: float) -> tuple[int, int] | None:
+    """The first and last columns (pixels) of a box (x0, top, x1, bottom) of the image that
+    hold ink (darker than `level`), or None when it holds none."""
+    x0, top, x1, bottom = (int(v) for v in box)
+    h, w = pixels.shape
+    x0, x1 = max(0, x0), min(w, x1 + 1)
+    columns = np.flatnonzero((pixels[max(0, top):min(h, bottom + 1), x0:x1] < level).any(axis=0))
+    return (x0 + int(columns[0]), x0 + int(columns[-1]) + 1) if len(columns) else None
+
+
+def ink_level(pixels: np.ndarray) -> float:
+    """The grey below which a pixel is not blank paper: FAINT, or Otsu's threshold (as
+    `ink`) where that is lighter; a thin stroke rendered grey (the 一 of 一般, two rows of
+    pale grey at 200 dpi) counts."""
+    return max(float(cv2.threshold(pixels, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[0]),
+               FAINT)
+
+
 def inked(image: PageImage, box: tuple[int, int, int, int]) -> bool:
     """Whether a box (x0, top, x1, bottom) of the image holds any ink (dark pixels)."""
     x0, top, x1, bottom = box
@@ -172,16 +192,27 @@ def widened(image: PageImage, box: tuple[float, float, float, float],
             stops: list[float]) -> tuple[int, int, int, int] | None:
     """The box (x0, top, x1, bottom) widened over ink right beside it on its line, up to the
     nearest stop (a rule, another box; a line's height at most): the leading 一 of 一、 that
-    the line finder leaves out. None when there is no such ink."""
+    the line finder leaves out. Ink counts in the middle half of the line's height only
+    (the box's margins reach the strokes of the lines above and below); a pale one (FAINT:
+    a thin 一 rendered grey) where it runs a quarter of the line's height at least (the
+    edge of a wiped rule does not). None when there is no such ink."""
     x0, top, x1, bottom = box
     reach, middle = bottom - top, (x0 + x1) / 2
     left = max([s for s in stops if s < middle] + [x0 - reach])  # past x0: it overlaps
     right = min([s for s in stops if s > middle] + [x1 + reach])
     h, w = image.pixels.shape
-    band = image.pixels[max(0, int(top)):min(h, int(bottom) + 1)]
-    inked_columns = np.flatnonzero((band < INK).any(axis=0))
-    before = inked_columns[(inked_columns > left + 1) & (inked_columns < x0)]
-    after = inked_columns[(inked_columns > x1) & (inked_columns < right - 1)]
+    band = image.pixels[max(0, int(top + reach / 4)):min(h, int(bottom - reach / 4) + 1)]
+
+    def beside(level: int, least: float) -> tuple[np.ndarray, np.ndarray]:
+        columns = np.flatnonzero((band < level).any(axis=0))
+        before = columns[(columns > left + 1) & (columns < x0)]
+        after = columns[(columns > x1) & (columns < right - 1)]
+        return (before if len(before) >= least else before[:0],
+                after if len(after) >= least else after[:0])
+
+    before, after = beside(INK, 1)
+    if not len(before) and not len(after):
+        before, after = beside(FAINT, reach / 4)
     if not len(before) and not len(after):
         return None
     pad = reach / 4
