@@ -100,3 +100,15 @@ def test_repeats_that_add_up_in_no_column_are_proven_by_their_blocks():
     sums = {c["subject"]: (c["status"], bool(c["acknowledged"])) for c in checks
             if c["rule"] == "lines_sum_to_total" and "[general_public_budget]" in c["subject"]}
     assert sums["expenditure_by_function[general_public_budget] total"] == ("fail", True)
+
+
+def test_a_code_joined_to_its_name_is_split_with_or_without_its_hyphen():
+    """Beijing joins codes to names (2014001-行政运行); a scan read by OCR may lose the
+    hyphen (30239其他交通费用). A number that counts something stays in the name."""
+    from pipeline.normalize.layouts import code_and_name
+    assert code_and_name("2014001-行政运行") == ("2014001", "行政运行")
+    assert code_and_name("30239其他交通费用") == ("30239", "其他交通费用")
+    assert code_and_name("[2014001]行政运行") == ("2014001", "行政运行")
+    assert code_and_name("2024年度工作经费") == ("", "2024年度工作经费")
+    assert code_and_name("100万元以上项目") == ("", "100万元以上项目")
+    assert code_and_name("1234567890其他") == ("", "1234567890其他")

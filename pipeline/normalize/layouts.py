@@ -126,12 +126,15 @@ def _is_unit_code(code: str, name: str, field_name: str, ctx: Context) -> bool:
 
 
 _CODE_NAME = re.compile(r"^\s*(?:[\[【]\s*(?P<a>\d{3}(?:\d{2}){0,2})\s*[\]】]"
-                        r"|(?P<b>\d{3}(?:\d{2}){0,2})(?:\s*[-—－]\s*|\s+))\s*(?P<name>\S.*)$")
+                        r"|(?P<b>\d{3}(?:\d{2}){0,2})(?:\s*[-—－]\s*|\s+|(?=[\u4e00-\u9fff])(?![万亿元年月日个人次])))"
+                        r"\s*(?P<name>\S.*)$")
 
 
 def code_and_name(text: str | None) -> tuple[str, str]:
-    """A code printed in the name's cell: '[2014001]行政运行', '50101-工资奖金津补贴' or
-    '2010301 行政运行' -> (code, name); otherwise ('', the name)."""
+    """A code printed in the name's cell: '[2014001]行政运行', '50101-工资奖金津补贴',
+    '2010301 行政运行' or, its hyphen lost (a scan read by OCR), '30239其他交通费用' -> (code,
+    name); otherwise ('', the name). A code is 3, 5 or 7 digits, and no count: '2024年…' and
+    '100万元…' are names."""
     m = _CODE_NAME.match(unicodedata.normalize("NFKC", text or ""))
     if not m:
         return "", clean(text)
@@ -277,8 +280,7 @@ def _decide_by_identities(table: Table, ctx: Context, paths, mapping: dict[int, 
     column stays unknown and fails its table."""
     vocabulary = families.current().vocabulary
     rules = families.current().raw.get("row_identities", {}).get(table.kind.resource, [])
-    keys = {k.lstrip("!") for whole, parts in rules for k in [whole, *parts]
-            if not k.startswith("-")}
+    keys = {k.lstrip("!") for whole, parts in _choosing(rules) for k in [whole, *parts]}
     for c in range(table.grid.n_cols):
         path = paths[c] if c < len(paths) else []
         if c in mapping or (path and vocabulary.read_path(path) is not None) or not any(
@@ -312,16 +314,22 @@ def _identity_outcomes(table: Table, mapping: dict[int, str]):
     rules = families.current().raw.get("row_identities", {}).get(table.kind.resource, [])
     for _, row in table.body():
         values = {key: _row_amount(row, c) for c, key in mapping.items()}
-        for whole, marked in rules:
-            parts = [k.lstrip("!") for k in marked if not k.startswith("-")]
-            if any(k.startswith("-") and values.get(k[1:]) is not None for k in marked):
-                continue  # a whole printed instead of these parts
+        for whole, marked in _choosing(rules):
+            parts = [k.lstrip("!") for k in marked]
             total = values.get(whole)
             present = [values[p] for p in parts if values.get(p) is not None]
             if total is None or not present:
                 continue
             yield values, (whole, *parts), \
                 abs(total - sum(present)) <= Decimal("0.01") * len(present)
+
+
+def _choosing(rules: list) -> list:
+    """The row identities that may choose a column layout: not those with a bar ('-'), whose
+    parts are whichever sources a table prints, so that one amount adds up under any of
+    them and tells no column from another (they are the check's only)."""
+    return [(whole, marked) for whole, marked in rules
+            if not any(k.startswith("-") for k in marked)]
 
 
 def _row_amount(row: list[str], c: int | None) -> Decimal | None:
