@@ -7,10 +7,12 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 import yaml
 
 from pipeline.publish.build import build
+from pipeline.read import ocr
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources"
@@ -24,6 +26,23 @@ SEEDS = {
 # The five documents the project began with (three templates, transcripts and PDFs): enough
 # for tests of the build's machinery (determinism, workers, Dask), which need not read all.
 CORE = tuple(SEEDS) + ("js-renda-bangongting-2017-budget", "sh-putuo-sifaju-2026-budget")
+
+
+# tests that run the OCR engine (the `ocr` extra, which the `test` extra installs)
+needs_ocr_engine = pytest.mark.skipif(not ocr.available(),
+                                      reason="the OCR extra is not installed: pip install -e '.[ocr]'")
+
+
+def pdf_pages(tmp_path: Path, source: Path, numbers: list[int]) -> Path:
+    """These pages (from 1) of a PDF, as they are, as a PDF of their own in tmp_path."""
+    out, src = pdfium.PdfDocument.new(), pdfium.PdfDocument(source)
+    out.import_pages(src, [n - 1 for n in numbers])
+    path = tmp_path / f"{source.stem}-{'-'.join(map(str, numbers))}.pdf"
+    with open(path, "wb") as f:
+        out.save(f)
+    out.close()
+    src.close()
+    return path
 
 
 @pytest.fixture(scope="session")

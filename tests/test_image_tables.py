@@ -12,10 +12,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 
+from conftest import needs_ocr_engine, pdf_pages
 from pipeline.errors import ReadError
 from pipeline.extract import Extraction, extract_document
 from pipeline.metadata.registry import BY_NAME
@@ -30,21 +30,6 @@ FIXTURE = ROOT / "tests" / "fixtures" / "ocr" / "image-table.pdf"
 SIFAJU = ROOT / "sources" / "sh-putuo-sifaju-2026-budget" / "document.pdf"
 CHART = ROOT / "sources" / "bj-city-fuzhongxin-2026-budget" / "narrative.pdf"
 INSTALL = "install the OCR extra: pip install -e '.[ocr]'"
-
-needs_engine = pytest.mark.skipif(not ocr.available(),
-                                  reason="the OCR extra is not installed: pip install -e '.[ocr]'")
-
-
-def pages_of(tmp_path: Path, source: Path, numbers: list[int]) -> Path:
-    """These pages of a PDF, as they are, as a PDF of their own."""
-    out, src = pdfium.PdfDocument.new(), pdfium.PdfDocument(source)
-    out.import_pages(src, [n - 1 for n in numbers])
-    path = tmp_path / f"{source.stem}-{'-'.join(map(str, numbers))}.pdf"
-    with open(path, "wb") as f:
-        out.save(f)
-    out.close()
-    src.close()
-    return path
 
 
 def cells(extraction: Extraction) -> dict[tuple, object]:
@@ -109,7 +94,7 @@ def test_a_table_image_cut_in_strips_is_one(tmp_path):
 def test_a_chart_in_a_narrative_is_no_table(tmp_path):
     """A real narrative page (北京市妇女儿童中心... page 4) with a pie chart image (15% of
     the page) under its text: read from its text layer, as before."""
-    doc = read_pdf(pages_of(tmp_path, CHART, [4]))
+    doc = read_pdf(pdf_pages(tmp_path, CHART, [4]))
     assert doc.image_pages == [] and doc.pages[0].table_images == []
     assert any("上年结转结余" in i.text for i in doc.pages[0].items)
 
@@ -137,21 +122,21 @@ def test_without_the_extra_the_table_image_is_named_unread(monkeypatch, tmp_path
            f"{INSTALL}" in out.warnings
     assert out.document.ocr_pages == []
     with pytest.raises(ReadError) as err:
-        extract_document(pages_of(tmp_path, FIXTURE, [1]), "image-table")
+        extract_document(pdf_pages(tmp_path, FIXTURE, [1]), "image-table")
     assert err.value.message == f"page 1 has a table printed as an image; {INSTALL}"
 
 
 # --------------------------------------------------------------- read by OCR
 
 
-@needs_engine
+@needs_ocr_engine
 def test_the_table_image_reads_as_its_text_layer_does(tmp_path):
     """With OCR, page 1's table is read from its image and its title from the text layer:
     every published cell, the title as printed included, is the text route's on the
     original pages (11 and 10); the table says OCR read it, and it is published because
     its identities prove it. Page 2 is still read from its text layer."""
     read = extract_document(FIXTURE, "image-table")
-    text = extract_document(pages_of(tmp_path, SIFAJU, [11, 10]), "image-table")
+    text = extract_document(pdf_pages(tmp_path, SIFAJU, [11, 10]), "image-table")
     assert [(t.title, t.status, t.reader) for t in read.tables] == \
         [("2026年部门收入预算总表", "extracted", "ocr"),
          ("2026年部门财务收支预算总表", "extracted", "pdf")]

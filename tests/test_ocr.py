@@ -12,9 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 
+from conftest import needs_ocr_engine, pdf_pages
 from pipeline.check.ocr import withhold_unproven
 from pipeline.errors import ReadError, RecognitionError
 from pipeline.extract import Extraction, extract_document
@@ -29,21 +29,6 @@ TONGJI = ROOT / "sources" / "gd-shenzhen-tongjiju-2026-budget" / "document.pdf"
 SIFAJU = ROOT / "sources" / "sh-putuo-sifaju-2026-budget" / "document.pdf"
 JUNMIN = ROOT / "sources" / "bj-city-junminronghe-2026-budget" / "tables.pdf"
 INSTALL = "install the OCR extra: pip install -e '.[ocr]'"
-
-needs_engine = pytest.mark.skipif(not ocr.available(),
-                                  reason="the OCR extra is not installed: pip install -e '.[ocr]'")
-
-
-def text_pages(tmp_path: Path, source: Path, numbers: list[int]) -> Path:
-    """These pages of a PDF of sources/, with their text layer, as a PDF of their own."""
-    out, src = pdfium.PdfDocument.new(), pdfium.PdfDocument(source)
-    out.import_pages(src, [n - 1 for n in numbers])
-    path = tmp_path / f"text-{'-'.join(map(str, numbers))}.pdf"
-    with open(path, "wb") as f:
-        out.save(f)
-    out.close()
-    src.close()
-    return path
 
 
 def cells(extraction: Extraction, page: int | None = None) -> dict[tuple, object]:
@@ -70,13 +55,13 @@ def amounts(extraction: Extraction) -> dict[tuple, object]:
 # --------------------------------------------------------------- the engine at work
 
 
-@needs_engine
+@needs_ocr_engine
 def test_a_scanned_table_reads_as_its_text_layer_does(tmp_path):
     """Table 2 of 普陀区司法局 (page 11), scanned at 150 dpi: every cell published, codes,
     names and amounts, is the text route's, its identities prove it, and document_tables
     says OCR read it."""
     scanned = extract_document(FIXTURES / "clean-table.pdf", "scan")
-    text = extract_document(text_pages(tmp_path, SIFAJU, [11]), "scan")
+    text = extract_document(pdf_pages(tmp_path, SIFAJU, [11]), "scan")
     assert [(t.kind, t.status, t.reader) for t in scanned.tables] == \
         [(t.kind, "extracted", "ocr") for t in text.tables]
     assert len(amounts(text)) > 80
@@ -86,28 +71,28 @@ def test_a_scanned_table_reads_as_its_text_layer_does(tmp_path):
     assert scanned.document.ocr_pages == [1] and scanned.document.image_pages == [1]
 
 
-@needs_engine
+@needs_ocr_engine
 def test_a_scan_fed_askew_is_straightened_and_reads_the_same(tmp_path):
     """The same page turned 2.5 degrees, as a sheet fed askew."""
     scanned = extract_document(FIXTURES / "skewed-table.pdf", "scan")
-    text = extract_document(text_pages(tmp_path, SIFAJU, [11]), "scan")
+    text = extract_document(pdf_pages(tmp_path, SIFAJU, [11]), "scan")
     assert [t.status for t in scanned.tables] == ["extracted"]
     assert amounts(scanned) == amounts(text)
 
 
-@needs_engine
+@needs_ocr_engine
 def test_a_number_the_line_finder_breaks_in_two_is_read_whole(tmp_path):
     """预算02表收入总表 of 军民融合 (page 3 of its tables, 200 dpi), amounts of six decimals
     in 5.5 pt: the line finder breaks 8,316.350430 into 8,316. and 350430, boxes whose ink
     overlaps; read again as one, every amount is the text route's and the table published."""
     scanned = extract_document(FIXTURES / "split-number.pdf", "scan")
-    text = extract_document(text_pages(tmp_path, JUNMIN, [3]), "scan")
+    text = extract_document(pdf_pages(tmp_path, JUNMIN, [3]), "scan")
     assert [(t.status, t.reader) for t in scanned.tables] == [("extracted", "ocr")]
     assert Decimal("83163504.300000") in amounts(text).values()
     assert amounts(scanned) == amounts(text)
 
 
-@needs_engine
+@needs_ocr_engine
 def test_a_misread_digit_is_caught_by_the_identities_and_the_table_withheld(monkeypatch):
     """One amount the engine reads wrong (16726725.44 as 16126725.44: 2040601 行政运行):
     the column no longer adds up to the total, nor 20406 to its lines, so the table is not
@@ -135,12 +120,12 @@ def test_a_misread_digit_is_caught_by_the_identities_and_the_table_withheld(monk
         "86667272.44, read 87267272.44)")
 
 
-@needs_engine
+@needs_ocr_engine
 def test_a_scanned_page_among_text_pages_is_read(tmp_path):
     """Tables 1 and 4 of 普陀区司法局 as text, the “三公” table between them scanned: all
     three published, the scanned one by OCR, each cell as the text route reads it."""
     mixed = extract_document(FIXTURES / "mixed.pdf", "mixed")
-    text = extract_document(text_pages(tmp_path, SIFAJU, [10, 21, 14]), "mixed")
+    text = extract_document(pdf_pages(tmp_path, SIFAJU, [10, 21, 14]), "mixed")
     assert mixed.document.image_pages == [2] and mixed.document.ocr_pages == [2]
     assert [(t.page, t.status, t.reader) for t in mixed.tables] == \
         [(1, "extracted", "pdf"), (2, "extracted", "ocr"), (3, "extracted", "pdf")]
@@ -187,7 +172,7 @@ def as_if_read_by_ocr(extraction: Extraction, title: str) -> dict[int, dict[str,
 
 def text_extraction(tmp_path) -> Extraction:
     """Tables 1, 2 and 4 of 普陀区司法局 read from their text layer (no engine needed)."""
-    return extract_document(text_pages(tmp_path, SIFAJU, [10, 11, 14]), "sifaju")
+    return extract_document(pdf_pages(tmp_path, SIFAJU, [10, 11, 14]), "sifaju")
 
 
 def test_a_table_its_identities_prove_stays_published(tmp_path):
@@ -222,7 +207,7 @@ def test_an_amount_that_breaks_an_identity_withholds_its_table_alone(tmp_path):
 def test_table_4_alone_is_proven_by_its_own_lines_and_totals(tmp_path):
     """Table 4 read by OCR with no other table: its balance (收入总计 = 支出总计) and its
     lines adding up to them prove it, so it stays published."""
-    extraction = extract_document(text_pages(tmp_path, SIFAJU, [14]), "sifaju")
+    extraction = extract_document(pdf_pages(tmp_path, SIFAJU, [14]), "sifaju")
     [table] = extraction.tables
     withhold_unproven(extraction, as_if_read_by_ocr(extraction, table.title))
     assert (table.status, table.reason) == ("extracted", None)
@@ -235,7 +220,7 @@ def test_a_table_no_identity_covers_is_withheld_as_unproven(tmp_path):
     """Table 4 (财政拨款收支总表) alone, read by OCR, as if it printed no 总计 lines: its
     lines have no total to add up to, and table 5, its classes' other witness, is absent,
     so no rule proves an amount of it."""
-    extraction = extract_document(text_pages(tmp_path, SIFAJU, [14]), "sifaju")
+    extraction = extract_document(pdf_pages(tmp_path, SIFAJU, [14]), "sifaju")
     [table] = extraction.tables
     rows = extraction.rows["appropriation_summary"]
     rows[:] = [r for r in rows if r["item_code"] not in ("income_total", "expenditure_total")]
@@ -255,7 +240,7 @@ def test_the_recognizers_look_alikes_are_undone():
         ["本年收入", "事业收入", "人员经费", "个人", "投入"]
 
 
-@needs_engine
+@needs_ocr_engine
 def test_a_page_turned_a_few_degrees_is_measured_and_its_rules_found():
     """A drawn grid of 4 columns and 6 rows with text-sized marks in its cells, turned 2
     degrees: straightened within a tenth of a degree, its 7 row rules and 5 column rules
@@ -282,7 +267,7 @@ def test_a_page_turned_a_few_degrees_is_measured_and_its_rules_found():
     assert (len(horizontal), len(vertical)) == (7, 5)
 
 
-@needs_engine
+@needs_ocr_engine
 def test_a_box_is_widened_over_ink_on_its_line_not_the_next_lines():
     """Ink beside a box at the height of its text (the 一 of 一、, black or rendered pale
     grey) widens it; the top strokes of the line below, in the box's lower margin, do not
