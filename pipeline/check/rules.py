@@ -152,9 +152,9 @@ def _appropriation_lines(rows: list[dict], current: str | None) -> list[dict]:
 @rule("appropriation_balance", "表四收入总计 = 支出总计",
       "Table 4's total income equals its total expenditure", ("appropriation_summary",))
 def appropriation_balance(doc):
-    grand = {side: doc.one("appropriation_summary", side=side, item_code="expenditure_total"
-                           if side != "income" else "income_total", phase=families.current().phase)
-             for side in ("income", "expenditure", "expenditure_by_use")}
+    grand = {side: doc.one("appropriation_summary", side=side, item_code=codes[1],
+                           phase=families.current().phase)
+             for side, codes in APPROPRIATION_TOTALS.items()}
     spending = grand["expenditure"] or grand["expenditure_by_use"]
     if grand["income"] and spending:
         yield Comparison("表四 收入总计 / 支出总计", grand["income"]["total"], spending["total"],
@@ -188,7 +188,6 @@ def appropriation_lines(doc):
                 if expected is not None or actual is not None:
                     yield Comparison(f"{name}: {head} {key}", expected, actual,
                                      tol([whole] + parts, len(parts)), "4")
-
 
 
 @rule("appropriation_classes_match_general_budget",
@@ -228,6 +227,7 @@ def _general_budget_column(doc: Doc, rows: list[dict]) -> str | None:
             and r["total"] for r in table):
         return None
     return "total"
+
 
 # --- line tables -------------------------------------------------------------------------
 
