@@ -224,7 +224,7 @@ def _extract(path: Path | Sequence[Path], document_id: str, meta: SourceMeta | N
         out.warnings.append(f"{pages_as_images(doc, blank)}, and OCR found no text there")
     if by_ocr:  # an amount read by OCR is published only where the identities prove it
         from pipeline.check.ocr import withhold_unproven  # (check/ imports this module)
-        withhold_unproven(out, by_ocr)
+        withhold_unproven(out, by_ocr, meta.acknowledged if meta else [])
     if not any(t.read for t in out.tables):
         failed = "; ".join(f"table {t.title!r}" + (f", page {t.page}" if t.page else "") +
                            f": {t.reason}" for t in out.tables)

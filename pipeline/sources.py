@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -55,6 +56,24 @@ class Acknowledgement(_Strict):
                                    "`check` prints it, to acknowledge only that failure "
                                    "(default: all of the rule's)")
     explanation: str = Field(min_length=5, description="Why the publisher's numbers differ")
+    expected: Optional[Decimal] = Field(None, description="The failing check's expected figure, "
+                                        "as the `checks` table gives it; with `actual`: the "
+                                        "failure as printed")
+    actual: Optional[Decimal] = Field(None, description="The failing check's actual figure, "
+                                      "as the `checks` table gives it")
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether it names the failure's figures: then it holds only while the document reads
+        exactly these (a blank one: no figure), and a table read by OCR that reproduces them
+        is the publisher's error read right, not a misread (pipeline/check/ocr.py)."""
+        return self.expected is not None or self.actual is not None
+
+    def covers(self, rule: str, subject: str, expected: Decimal | None,
+               actual: Decimal | None) -> bool:
+        """Whether it acknowledges this failing check (rule, subject and figures)."""
+        return self.rule == rule and (not self.subject or self.subject == subject) and (
+            not self.has_figures or (self.expected, self.actual) == (expected, actual))
 
 
 def _check_file_name(v: str) -> str:
@@ -114,6 +133,9 @@ class SourceMeta(_Strict):
             if isinstance(node, dict):
                 for k, v in node.items():
                     yield from todos(v, f"{path}.{k}" if path else str(k))
+            elif isinstance(node, list):  # acknowledged: each item's fields
+                for i, v in enumerate(node):
+                    yield from todos(v, f"{path}[{i}]")
             elif isinstance(node, str) and "TODO" in node:
                 yield path
         left = list(todos(data)) if isinstance(data, dict) else []

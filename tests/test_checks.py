@@ -22,7 +22,8 @@ from pipeline.check.engine import RULES, Comparison, run_checks, unacknowledged_
 from pipeline.cli import cli
 from pipeline.errors import RecognitionError
 from pipeline.extract import extract_document
-from pipeline.sources import Acknowledgement, load_source, sha256_of
+from pipeline.check.report import report
+from pipeline.sources import Acknowledgement, SourceMeta, load_source, sha256_of
 
 XINXIANG = "xinxiang-city-zwfw-2024-budget"
 HONGQI = "xinxiang-hongqi-zwfw-2022-budget"
@@ -507,6 +508,41 @@ def test_hongqi_publisher_errors_are_found_and_acknowledged(seed_checks):
     assert unacknowledged_failures(rows) == []
     assert "11.568万元" in explanations[("amount_precision", "2022年一般公共预算支出预算表 total "
                                                            "basic_goods_services printed 11.568")]
+
+
+def test_an_acknowledgement_holds_only_for_the_figures_it_names():
+    """source.yml names each failure's figures: the same failure read with another figure
+    (a changed reading, a corrected document) is no longer acknowledged; without figures,
+    an acknowledgement covers its rule and subject whatever they are."""
+    acknowledged = load_source(SOURCES / HONGQI).meta.acknowledged
+    assert all(a.has_figures for a in acknowledged)
+    first, rest = acknowledged[0], acknowledged[1:]
+    key = (first.rule, first.subject)
+    assert HONGQI_ERRORS[key][:2] == (first.expected, first.actual)
+    moved = first.model_copy(update={"actual": first.actual + 1})
+    rows = checks(HONGQI, acknowledged=[moved, *rest])
+    assert [(r["rule"], r["subject"]) for r in unacknowledged_failures(rows)] == [key]
+    loose = first.model_copy(update={"expected": None, "actual": None})
+    assert unacknowledged_failures(checks(HONGQI, acknowledged=[loose, *rest])) == []
+
+
+def test_the_report_gives_the_lines_that_acknowledge_its_failures():
+    """The check report of 红旗区 without its source.yml acknowledgements ends with the
+    lines to paste there: once the explanations are written, they acknowledge exactly the
+    seven failures, with their figures; left as given, source.yml is refused."""
+    text = report(HONGQI, checks(HONGQI))
+    pasted = text.split("saying why:\n", 1)[1]
+    items = yaml.safe_load("\n".join(line[4:] for line in pasted.splitlines()))["acknowledged"]
+    assert len(items) == 7 and all(i["explanation"].startswith("TODO") for i in items)
+    with pytest.raises(ValueError, match="fill in the TODO fields"):
+        SourceMeta.model_validate({**_hongqi_meta(), "acknowledged": items})
+    acknowledged = [Acknowledgement(**{**i, "explanation": "原文如此印错了"}) for i in items]
+    assert all(a.has_figures for a in acknowledged)
+    assert unacknowledged_failures(checks(HONGQI, acknowledged=acknowledged)) == []
+
+
+def _hongqi_meta() -> dict:
+    return yaml.safe_load((SOURCES / HONGQI / "source.yml").read_text(encoding="utf-8"))
 
 
 def test_hongqi_without_acknowledgements_fails_the_same_seven():

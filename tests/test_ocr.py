@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import needs_ocr_engine, pdf_pages
+from pipeline.check.engine import run_checks
 from pipeline.check.ocr import withhold_unproven
 from pipeline.errors import ReadError, RecognitionError
 from pipeline.extract import Extraction, extract_document
@@ -22,6 +23,7 @@ from pipeline.metadata.registry import BY_NAME
 from pipeline.publish.package import table_rows
 from pipeline.read import ocr
 from pipeline.read.ocr import engine
+from pipeline.sources import Acknowledgement
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "ocr"
@@ -202,6 +204,37 @@ def test_an_amount_that_breaks_an_identity_withholds_its_table_alone(tmp_path):
     assert "code_hierarchy: income_by_source[] 20406 appropriation" in reason
     assert extraction.tables[1].rows == 0 and not extraction.rows.get("income_by_source")
     assert extraction.rows["income_expenditure_summary"]
+
+
+def test_a_publishers_error_read_with_its_acknowledged_figures_is_published(tmp_path):
+    """The same table as above, as if the publisher had printed that amount off by 1 万元:
+    source.yml acknowledges the failures the checks report, with their figures. Read by OCR
+    with exactly those figures, the error is the publisher's read right, and the table is
+    published; acknowledged without figures, or with other ones, it is still withheld."""
+    def misprinted() -> tuple[Extraction, dict]:
+        extraction = text_extraction(tmp_path)
+        by_ocr = as_if_read_by_ocr(extraction, "2026年部门收入预算总表")
+        next(r for r in extraction.rows["income_by_source"]
+             if r["function_code"] == "2040601")["appropriation"] += 10000
+        return extraction, by_ocr
+
+    extraction, by_ocr = misprinted()
+    failing = [r for r in run_checks("sifaju", extraction) if r["status"] == "fail"]
+    assert {r["rule"] for r in failing} >= {"lines_sum_to_total", "code_hierarchy"}
+
+    def acknowledged(figures: bool, off: int = 0) -> list[Acknowledgement]:
+        return [Acknowledgement(rule=r["rule"], subject=r["subject"], explanation="印错一个数",
+                                **({"expected": r["expected"], "actual": r["actual"] + off}
+                                   if figures else {})) for r in failing]
+
+    withhold_unproven(extraction, by_ocr, acknowledged(figures=True))
+    assert [t.status for t in extraction.tables] == ["extracted"] * 3
+    assert len(extraction.rows["income_by_source"]) == extraction.tables[1].rows > 0
+    for acks in (acknowledged(figures=False), acknowledged(figures=True, off=1)):
+        extraction, by_ocr = misprinted()
+        withhold_unproven(extraction, by_ocr, acks)
+        assert [t.status for t in extraction.tables] == \
+            ["extracted", "not_extracted", "extracted"]
 
 
 def test_table_4_alone_is_proven_by_its_own_lines_and_totals(tmp_path):

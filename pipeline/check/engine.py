@@ -133,8 +133,8 @@ def run_checks(document_id: str, extraction: Extraction,
                 raise ValueError(f"{document_id}: two {r.id} checks have the subject {c.subject!r}")
             seen.add((r.id, c.subject))
             status = c.status
-            ack = next((a for a in acknowledged if a.rule == r.id and
-                        (not a.subject or a.subject == c.subject)), None) if status == "fail" else None
+            ack = next((a for a in acknowledged if a.covers(r.id, c.subject, c.expected, c.actual)),
+                       None) if status == "fail" else None
             out.append({"document_id": document_id, "rule": r.id, "subject": c.subject,
                         "unit": c.unit, "expected": c.expected, "actual": c.actual, "difference": c.difference,
                         "tolerance": c.tolerance, "status": status,

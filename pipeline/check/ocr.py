@@ -6,7 +6,9 @@ against every rule: the comparisons that change when the table is left out are t
 that read it. The table is withheld (status not_extracted, reason `OCR: identities fail at
 …`, naming the failing comparisons: the suspect rows and columns) when one of them fails,
 or when none of them proves an amount of it (`OCR: no identity proves its amounts`): its
-amounts would be published unproven. Withholding a table changes what the others are
+amounts would be published unproven. A failure source.yml acknowledges as the publisher's
+with its figures (`Acknowledgement.has_figures`), read with exactly those figures, is the
+printed error read right: it neither withholds the table nor proves it. Withholding a table changes what the others are
 compared with, so this repeats until nothing changes. Rules about what was delivered
 (gaps, the contents) prove nothing read, and a flag (a note, a precision) proves no amount.
 """
@@ -16,16 +18,20 @@ from dataclasses import replace
 
 from pipeline.check.engine import GAP_RULE, RULES, Comparison, Doc
 from pipeline.extract import Extraction, TableReport
+from pipeline.sources import Acknowledgement
 from pipeline.values import format_decimal
 
 DELIVERY = {GAP_RULE, "contents_complete"}  # what was delivered, not what was read
 NAMED = 3  # failing comparisons named in a reason
 
 
-def withhold_unproven(extraction: Extraction, by_ocr: dict[int, dict[str, list[dict]]]) -> None:
+def withhold_unproven(extraction: Extraction, by_ocr: dict[int, dict[str, list[dict]]],
+                      acknowledged: list[Acknowledgement] = ()) -> None:
     """Withhold each table read by OCR (`by_ocr`: id of its report -> the rows it gave)
     that an identity contradicts or none proves: its rows are taken out of `extraction`
-    and its report says why. Runs in the document's family (families.use)."""
+    and its report says why. `acknowledged`: the document's publisher errors (source.yml).
+    Runs in the document's family (families.use)."""
+    printed = [a for a in acknowledged if a.has_figures]
     pending = [t for t in extraction.tables if id(t) in by_ocr and t.status == "extracted"]
     while pending:
         full = _comparisons(extraction)
@@ -33,7 +39,8 @@ def withhold_unproven(extraction: Extraction, by_ocr: dict[int, dict[str, list[d
         for t in pending:
             without = _comparisons(_without(extraction, t, by_ocr[id(t)]))
             mine = [(rule, c) for key, (rule, c) in full.items() if without.get(key) != (rule, c)]
-            failing = [(rule, c) for rule, c in mine if c.status == "fail"]
+            failing = [(rule, c) for rule, c in mine if c.status == "fail" and not any(
+                a.covers(rule, c.subject, c.expected, c.actual) for a in printed)]
             if failing:
                 verdicts[id(t)] = "OCR: identities fail at " + _named(failing)
             elif not any(c.status == "pass" and c.unit != "flag" for _, c in mine):
