@@ -106,6 +106,18 @@ def test_levels_in_columns_and_a_name_split_over_a_page():
     ]
 
 
+def test_a_code_whose_hyphen_a_scan_lost_is_still_split_from_its_name():
+    """OCR may drop the hyphen after the code (11000024T000002851554“老兵…”活动): a name that
+    cannot continue the code (not a digit or letter) still separates from it."""
+    rows = [list(r) for r in LEVELS]
+    rows[2][0] = rows[2][0].replace("-", "")
+    table = _table(rows, "预算表12项目支出绩效目标表")
+    table.grid.row_pages = [13, 13, 13, 13, 14]
+    table.n_header, table.unit = 2, "万元"
+    [budget] = normalize_projects(table, _ctx())["performance_budgets"]
+    assert (budget["project_code"], budget["name"]) == ("11000021Y000000390849", "办公设备购置类项目")
+
+
 def test_a_project_name_without_a_code_fails_alone():
     rows = [list(r) for r in LEVELS]
     rows[2][0] = "办公设备购置类"
