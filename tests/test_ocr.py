@@ -266,8 +266,9 @@ def test_a_table_no_identity_covers_is_withheld_as_unproven(tmp_path):
 
 def test_the_recognizers_look_alikes_are_undone():
     from pipeline.read.ocr.grid import clean_text, correct, lexicon
-    assert [clean_text(t) for t in ("5, 417. 80", "1，234。56", "1O.81", "O", "OCR", "0.00")] == \
-        ["5,417.80", "1,234.56", "10.81", "0", "OCR", "0.00"]
+    assert [clean_text(t) for t in ("5, 417. 80", "1，234。56", "1O.81", "O", "OCR", "0.00",
+                                    "13656.34_万元")] == \
+        ["5,417.80", "1,234.56", "10.81", "0", "OCR", "0.00", "13656.34万元"]
     words = lexicon("budget")  # the words of pipeline/families/budget.yml
     assert [correct(t, words) for t in ("本年收人", "事业收人", "人员经费", "个人", "投入")] == \
         ["本年收入", "事业收入", "人员经费", "个人", "投入"]

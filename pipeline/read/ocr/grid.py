@@ -84,9 +84,10 @@ def rules(horizontal: list[Stroke], vertical: list[Stroke], image: PageImage,
 def clean_text(text: str) -> str:
     """The engine's text as printed: no space beside a number's comma or point (5, 417. 80
     is 5,417.80), a Chinese comma or stop between digits (the recognizer's look-alikes) is
-    the ASCII one, the letter O among digits (or alone) is a 0, and an amount written with a
-    full-width dash gets its ASCII marks back."""
-    text = _SPACE_IN_NUMBER.sub("", text.strip())
+    the ASCII one, the letter O among digits (or alone) is a 0, an amount written with a
+    full-width dash gets its ASCII marks back, and an underscore (a line under the text,
+    read as a mark: 13656.34_万元) is no text."""
+    text = _SPACE_IN_NUMBER.sub("", text.replace("_", "").strip())
     text = _MARK_IN_NUMBER.sub(lambda m: _AMOUNT_MARKS_ONLY[m.group()], text)
     if _O_FOR_ZERO.fullmatch(text):
         text = text.replace("O", "0").replace("o", "0")
