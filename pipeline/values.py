@@ -112,7 +112,7 @@ def join_code(parts: list[str]) -> str:
 
 
 _NUMBERING = re.compile(
-    r"^\s*(?:(?P<l1>[一二三四五六七八九十百]+[、.．])"
+    r"^\s*(?:(?P<l1>[一二三四五六七八九十百]+[、.．]|、)"  # 、 alone: a scan lost a pale 一
     r"|(?P<l2>[(（][一二三四五六七八九十百]+[)）])"
     r"|(?P<l3>\d+\s*[.、．](?!\d))"
     r"|(?P<sub>其中\s*[:：]))\s*"
@@ -120,8 +120,8 @@ _NUMBERING = re.compile(
 
 
 def split_numbering(text: str) -> tuple[int, str]:
-    """'一、一般公共预算' -> (1, '一般公共预算'); '（一）…' -> 2; '1. …' -> 3; '其中：…' -> 9;
-    unnumbered -> 0."""
+    """'一、一般公共预算' -> (1, '一般公共预算'), as is '、一般公共预算' (OCR lost the 一);
+    '（一）…' -> 2; '1. …' -> 3; '其中：…' -> 9; unnumbered -> 0."""
     t = clean(text)
     m = _NUMBERING.match(t)
     if not m:

@@ -51,6 +51,7 @@ def test_names_join_wrapped_text_and_normalize_width():
 
 def test_list_numbering():
     assert split_numbering("一、一般公共预算") == (1, "一般公共预算")
+    assert split_numbering("、一般公共预算") == (1, "一般公共预算")  # a scan lost the pale 一
     assert split_numbering("（二）政府性基金预算拨款") == (2, "政府性基金预算拨款")
     assert split_numbering("1. 一般公共预算") == (3, "一般公共预算")
     assert split_numbering("其中：财政拨款") == (9, "财政拨款")
