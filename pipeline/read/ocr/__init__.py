@@ -143,10 +143,11 @@ def _text(image, vertical: list, settings: OcrSettings) -> list:
     rules), each in one cell: a box the engine drew across a column rule is cut there and
     each piece read alone (a piece holding the ink of another box is left to it), a box
     with ink right beside it on its line is widened over it and read again (the 一 of 一、),
-    and ink no box covers is read where it stands (a lone 0)."""
+    ink no box covers is read where it stands (a lone 0), and a box reaching over a line
+    another box reads is cut back to its own (`own_rows`)."""
     from pipeline.read.ocr.engine import read_line, read_text
     from pipeline.read.ocr.grid import pieces, taken
-    from pipeline.read.ocr.image import inked, unread_ink, widened
+    from pipeline.read.ocr.image import inked, own_rows, unread_ink, widened
 
     def read(box: tuple) -> list:
         found = read_line(image.pixels, box, settings.detect_side)
@@ -171,4 +172,6 @@ def _text(image, vertical: list, settings: OcrSettings) -> list:
         whole += (read(wider) or [box]) if wider else [box]
     for box in unread_ink(image, [(b.x0, b.top, b.x1, b.bottom) for b in whole], settings):
         whole += read(box)
-    return whole
+    edges = [(b.x0, b.top, b.x1, b.bottom) for b in whole]
+    cut = [own_rows(image, e, edges[:i] + edges[i + 1:]) for i, e in enumerate(edges)]
+    return [replace(b, top=c[0], bottom=c[1]) if c else b for b, c in zip(whole, cut)]

@@ -220,6 +220,35 @@ def widened(image: PageImage, box: tuple[float, float, float, float],
             int(min(right, after.max() + pad) if len(after) else x1) + 1, int(bottom) + 1)
 
 
+def own_rows(image: PageImage, box: tuple[float, float, float, float],
+             others: list[tuple[float, float, float, float]]) -> tuple[float, float] | None:
+    """The top and bottom of a box (x0, top, x1, bottom) cut back to its own bands of ink
+    rows, where it reaches over ink that another box beside it reads (a box cut from a
+    line-finder box over two lines of a header cell reaches the cell's second line, which
+    its own box reads: 公务用车运行 over 维护费). None when it needs no cut."""
+    x0, top, x1, bottom = (int(v) for v in box)
+    h, w = image.pixels.shape
+    top, bottom, x0, x1 = max(0, top), min(h, bottom + 1), max(0, x0), min(w, x1 + 1)
+    rows = np.flatnonzero((image.pixels[top:bottom, x0:x1] < FAINT).any(axis=1))
+    if not len(rows):
+        return None
+    breaks = np.flatnonzero(np.diff(rows) > 2)  # two blank rows part bands
+    bands = [(top + int(rows[a]), top + int(rows[b]) + 1) for a, b in
+             zip([0, *(breaks + 1)], [*breaks, len(rows) - 1])]
+    if len(bands) < 2:
+        return None
+
+    def theirs(band: tuple[int, int]) -> bool:
+        mid = (band[0] + band[1]) / 2
+        return any(o[0] < x1 and o[2] > x0 and o[1] <= mid <= o[3] and
+                   not (o[1] <= top + 1 and o[3] >= bottom - 1) for o in others)
+
+    own = [b for b in bands if not theirs(b)]
+    if not own or len(own) == len(bands):
+        return None
+    return float(own[0][0]), float(own[-1][1])
+
+
 def unread_ink(image: PageImage, read: list[tuple[float, float, float, float]],
                settings: OcrSettings) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, top, x1, bottom, pixels, with a margin) around ink that no box in `read`
