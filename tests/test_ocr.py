@@ -326,3 +326,22 @@ def test_a_box_is_widened_over_ink_on_its_line_not_the_next_lines():
     edge[:, 84:86] = 170
     assert widened(PageImage(edge, 200), box, []) is None
 
+
+
+def test_a_box_over_the_line_another_box_reads_is_cut_back_to_its_own():
+    """A box cut from a line-finder box over two lines of a header cell (公务用车运行 over
+    维护费, the second line read by its own box) is cut back to its line, so the two lines'
+    characters are not taken for one line; a box whose second line nobody else reads, or a
+    box of one line, keeps its rows."""
+    import numpy as np
+
+    from pipeline.read.ocr.image import PageImage, own_rows
+    pixels = np.full((120, 400), 255, np.uint8)
+    pixels[20:40, 100:300] = 0  # 公务用车运行
+    pixels[50:70, 150:250] = 0  # 维护费, below it
+    image = PageImage(pixels, 200)
+    tall, second = (90, 10, 310, 75), (140, 45, 260, 78)
+    assert own_rows(image, tall, [second]) == (20.0, 40.0)
+    assert own_rows(image, tall, []) is None
+    assert own_rows(image, second, [tall]) is None  # one band of ink: nothing to cut
+    assert own_rows(image, (90, 15, 310, 45), [second]) is None
