@@ -451,6 +451,23 @@ def test_an_income_table_with_no_this_year_column_adds_its_sources_and_carryover
         ("fail", wan("4,685.30"), wan("4,684.30"))
 
 
+def test_an_income_list_with_other_funds_as_one_source_adds_up():
+    """江苏省人民检察院 2017's 收入预算总表 lists its sources down the page, 其他资金 as one
+    source with its 其中 (其他收入 15.00): 收入总计 17,996.68 万元 = 一般公共预算资金
+    17,981.68 + 其他资金 15.00, which row_parts checks; one source altered, it fails."""
+    source = load_source(SOURCES / "js-jianchayuan-2017-budget")
+    extraction = extract_document(source.documents, source.id, source.meta)
+    subject = "income_by_source[] total total"
+    assert the(run_checks(source.id, extraction), "row_parts", subject)["status"] == "pass"
+    [row] = extraction.rows["income_by_source"]
+    assert (row["total"], row["general_public_budget"], row["other_funds"]) == \
+        (wan("17,996.68"), wan("17,981.68"), wan("15.00"))
+    row["other_funds"] = wan("16.00")
+    failed = the(run_checks(source.id, extraction), "row_parts", subject)
+    assert (failed["status"], failed["expected"], failed["actual"]) == \
+        ("fail", wan("17,997.68"), wan("17,996.68"))
+
+
 def test_code_hierarchy_holds_for_a_printed_parent_row(tmp_path):
     rows = checks(XINXIANG, write(tmp_path / "t.txt", transcript(XINXIANG, PARENT_20805)))
     hierarchy = {r["subject"]: (r["expected"], r["actual"], r["status"])
