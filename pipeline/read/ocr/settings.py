@@ -20,6 +20,7 @@ class OcrSettings:
     rule_width: float = 0.04  # a rule is at most this thick (thicker is a filled area)
     rule_gap: float = 0.02  # breaks this short in a scanned rule are closed
     rule_contrast: int = 24  # a rule is this much darker (of 255) than the paper around it
+    crossed: float = 0.15  # a stroke ink crosses along more of its length is a character's
     text_height: float = 5.0  # points: ink at least this tall (and at most thrice) can be text
     word_gap: float = 0.03  # ink this close together (inches) is one word, when read alone
     line_height: float = 1.15  # a text box's height over the size of its text (ems)
