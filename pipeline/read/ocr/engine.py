@@ -125,10 +125,14 @@ def _joined(pixels: np.ndarray, boxes: list[TextBox], detect_side: int) -> list[
     """Boxes of one line whose ink overlaps (each fitted to its ink, one starts before the
     other ends, their tops and bottoms within a quarter of their height: the line finder
     broke a line in two) read again as one box; left as they are when that reading is not
-    sure. A box taller than its neighbour (over two lines of a cell) is no part of its line."""
+    sure. A box taller than its neighbour (over two lines of a cell) is no part of its line,
+    but for a lone stroke (一) inside its height: the line finder boxes a large 一 apart, and
+    the box of the rest of its line takes in its tail as '-'."""
 
     def one_line(a: TextBox, b: TextBox) -> bool:
         near = min(a.bottom - a.top, b.bottom - b.top) / 4
+        if a.x0 <= b.x0 < a.x1 and _stroke(a) and a.top >= b.top and a.bottom <= b.bottom:
+            return True  # a large title's 一 boxed alone, the box of the rest over its tail
         return a.x0 <= b.x0 < a.x1 and abs(a.top - b.top) <= near and \
             abs(a.bottom - b.bottom) <= near
 
@@ -146,6 +150,11 @@ def _joined(pixels: np.ndarray, boxes: list[TextBox], detect_side: int) -> list[
         else:
             out[out.index(run)] = replace(whole, text=again.text, score=again.score)
     return out
+
+
+def _stroke(box: TextBox) -> bool:
+    """Whether a box reads as one horizontal stroke: 一, or a dash."""
+    return box.text.strip() in ("一", "-", "—", "－", "_")
 
 
 def read_line(pixels: np.ndarray, box: tuple[int, int, int, int],
