@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 # an amount the engine wrote with a Chinese comma or stop, or a full-width dash: 1，234。56
 _AMOUNT_MARKS = str.maketrans({"，": ",", "。": ".", "．": ".", "－": "-", "—": "-"})
 _MISMARKED_AMOUNT = re.compile(r"[-－—]?\d{1,3}([,，]\d{3})*[.。．]\d+|[-－—]?\d+[.。．]\d+")
-# characters the recognizer takes for others in these documents (收人 for 收入, 事冬 for 事务)
-CONFUSED = {"人": "入", "入": "人", "冬": "务"}
+# characters the recognizer takes for others in these documents (收人 for 收入, 事冬 for 事务,
+# 公务按待费 for 公务接待费)
+CONFUSED = {"人": "入", "入": "人", "冬": "务", "按": "接"}
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _O_FOR_ZERO = re.compile(r"[-\d,.]*[Oo][-\dOo,.]*")  # 1O.81, a lone O: digits
 _MARK_IN_NUMBER = re.compile(r"(?<=\d)[，。．](?=\d)")  # 91，016，775.35: a Chinese mark
