@@ -345,3 +345,49 @@ def test_a_box_over_the_line_another_box_reads_is_cut_back_to_its_own():
     assert own_rows(image, tall, []) is None
     assert own_rows(image, second, [tall]) is None  # one band of ink: nothing to cut
     assert own_rows(image, (90, 15, 310, 45), [second]) is None
+
+
+def test_the_strokes_of_a_large_titles_characters_are_no_rules():
+    """A large title's horizontal strokes, joined with the next character's (款基 of
+    财政拨款基本支出预算表: one run half an inch long), are crossed by the characters'
+    vertical strokes all along: no rule, so not wiped from the title (it read 财政拨款：木支出…).
+    The rules of a table under it, crossed only where its column rules run, are rules."""
+    import numpy as np
+
+    from pipeline.read.ocr.image import PageImage, strokes
+    from pipeline.read.ocr.settings import OcrSettings
+    pixels = np.full((700, 1000), 255, np.uint8)
+    pixels[100:104, 300:400] = 0  # the title's joined strokes, 0.5 inch at 200 dpi
+    pixels[130:134, 300:400] = 0
+    for x in range(305, 400, 12):  # the characters' strokes across them
+        pixels[92:142, x:x + 5] = 0
+    for y in (300, 400, 500, 600):  # a table: 4 row rules, 5 column rules
+        pixels[y:y + 2, 100:900] = 0
+    for x in range(100, 901, 200):
+        pixels[300:602, x:x + 2] = 0
+    horizontal, vertical = strokes(PageImage(pixels, 200), OcrSettings())
+    assert sorted(round(s.pos) for s in horizontal) == [301, 401, 501, 601]
+    assert sorted(round(s.pos) for s in vertical) == [101, 301, 501, 701, 901]
+
+
+def test_a_large_titles_one_boxed_apart_is_read_with_its_line(monkeypatch):
+    """The line finder boxes a large title's 一 apart, and the box of the rest of the line
+    takes in its tail as '-' (一-般公共预算支出预算表 named no table): the two are read again
+    as one box."""
+    import numpy as np
+
+    seen = []
+
+    def read_again(pixels, box, detect_side=1280):
+        seen.append(box)
+        return engine.TextBox("一般公共预算支出预算表", *box, 0.99)
+
+    monkeypatch.setattr(engine, "read_line", read_again)
+    pixels = np.full((500, 1400), 255, np.uint8)
+    one = engine.TextBox("一", 442, 371, 487, 397, 0.87)
+    rest = engine.TextBox("-般公共预算支出预算表", 465, 356, 1258, 414, 0.98)
+    [whole] = engine._joined(pixels, [rest, one], 1280)
+    assert whole.text == "一般公共预算支出预算表" and (whole.x0, whole.x1) == (442, 1258)
+    # a box of one line beside the taller box of two lines of a cell stays apart
+    top_line = engine.TextBox("公务用车运行", 442, 371, 700, 397, 0.99)
+    assert len(engine._joined(pixels, [rest, top_line], 1280)) == 2
