@@ -117,7 +117,9 @@ def provable(extraction: Extraction, kind: str, acknowledged: list) -> set[str]:
 
 
 def failing(checks: list[dict]) -> set[tuple[str, str]]:
-    return {(c["rule"], c["subject"]) for c in checks
+    """The failing checks of what was read, by rule and subject (without its spaces, which
+    a narrative's phrase keeps from the text layer's lines)."""
+    return {(c["rule"], "".join(c["subject"].split())) for c in checks
             if c["status"] == "fail" and c["rule"] not in DELIVERY}
 
 

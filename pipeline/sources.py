@@ -53,7 +53,8 @@ class Acknowledgement(_Strict):
 
     rule: str = Field(min_length=1, description="Id of the accounting check that fails")
     subject: Optional[str] = Field(None, description="The failing check's subject, exactly as "
-                                   "`check` prints it, to acknowledge only that failure "
+                                   "`check` prints it (spaces aside), to acknowledge only "
+                                   "that failure "
                                    "(default: all of the rule's)")
     explanation: str = Field(min_length=5, description="Why the publisher's numbers differ")
     expected: Optional[Decimal] = Field(None, description="The failing check's expected figure, "
@@ -71,9 +72,16 @@ class Acknowledgement(_Strict):
 
     def covers(self, rule: str, subject: str, expected: Decimal | None,
                actual: Decimal | None) -> bool:
-        """Whether it acknowledges this failing check (rule, subject and figures)."""
-        return self.rule == rule and (not self.subject or self.subject == subject) and (
+        """Whether it acknowledges this failing check (rule, subject and figures). Subjects
+        are compared without their spaces: a narrative's phrase keeps the spaces of its
+        lines (增长1312.56 %), which a page read by OCR may not."""
+        return self.rule == rule and (not self.subject or _unspaced(self.subject) ==
+                                      _unspaced(subject)) and (
             not self.has_figures or (self.expected, self.actual) == (expected, actual))
+
+
+def _unspaced(text: str) -> str:
+    return "".join(text.split())
 
 
 def _check_file_name(v: str) -> str:
