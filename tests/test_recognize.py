@@ -332,3 +332,17 @@ def test_wrapped_line_of_a_numbered_list_within_a_page(tmp_path):
     (table,) = recognize(read_transcript(write(tmp_path, text))).tables
     assert [r[2] for _, r in table.body()] == [
         "九、医疗卫生与计划生育支出", "十、节能环保支出", "上年结转", "支出合计"]
+
+
+def test_a_header_repeated_on_the_next_page_is_one_though_ocr_misreads_a_label():
+    """烟台市民政局's 收入总体情况表 repeats its header on page 9; read by OCR, page 8 gave
+    财政专户管理理资金收入 (the wrapped label's join read twice) and page 9 the label as
+    printed: the header is still dropped, not read as rows (its 合计 in an amount column
+    failed the table). Labels with digits, or far apart, are not taken for one."""
+    from pipeline.recognize.tables import same_header
+    page_8 = ["科目编码", "科目名称", "合计", "财政专户管理理资金收入", "上年结转"]
+    page_9 = ["科目编码", "科目名称", "合计", "财政专户管理资金收入", "上年结转"]
+    assert same_header(page_8, page_9)
+    assert not same_header(["2024年预算数", "合计"], ["2025年预算数", "合计"])
+    assert not same_header(page_9, ["科目编码", "科目名称", "合计", "事业收入", "上年结转"])
+    assert not same_header(page_9, page_9[:-1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from pipeline import families
 from pipeline.model import Cell, Document, Grid, TextBlock, place
@@ -15,6 +16,7 @@ from pipeline.families import Kind
 from pipeline.values import clean, is_page_number, label, looks_like_data, looks_numeric, split_numbering
 
 MAX_TITLE_LENGTH = 60
+SAME_LABEL = 0.9  # two header labels this alike (difflib's ratio) are one, misread
 MAX_NOTE_LENGTH = 40  # an unmarked line this short saying 无…支出 is a table's note
 TITLE_LOOKBACK = 6  # text blocks looked at above a grid for its title
 
@@ -261,8 +263,14 @@ def _header_text(rows: list[list[str]]) -> str:
     return "".join(label(r[c]) for c in range(width) for r in rows if c < len(r))
 
 
-def _same_header(a: list[str], b: list[str]) -> bool:
-    return [label(x) for x in a] == [label(x) for x in b]
+def same_header(a: list[str], b: list[str]) -> bool:
+    """Whether two header rows are one: their labels equal, or, for a label without a digit,
+    nearly so (SAME_LABEL): a page read by OCR may read a wrapped label's join twice
+    (财政专户管理理资金收入) on one page and not on the next."""
+    a, b = [label(x) for x in a], [label(x) for x in b]
+    return len(a) == len(b) and all(x == y or (
+        x and y and not re.search(r"\d", x + y) and
+        SequenceMatcher(None, x, y).ratio() >= SAME_LABEL) for x, y in zip(a, b))
 
 
 def _append(table: Table, grid: Grid) -> None:
@@ -283,13 +291,13 @@ def _append(table: Table, grid: Grid) -> None:
     head = table.header_rows()
     rows = grid.rows()
     skip = 0
-    while skip < len(rows) and skip < len(head) and _same_header(rows[skip], head[skip]):
+    while skip < len(rows) and skip < len(head) and same_header(rows[skip], head[skip]):
         skip += 1
     if skip < len(head):  # a header repeats whole: a form's first line may recur as data
         skip = 0
     if skip == 0 and head:
         n = count_header_rows(grid)
-        if n and _header_text(rows[:n]) == _header_text(head):
+        if n and same_header([_header_text(rows[:n])], [_header_text(head)]):
             skip = n  # a repeated header whose labels wrap over different rows
     old = table.grid
     cells = list(old.cells)
