@@ -6,7 +6,7 @@ import pytest
 from pipeline.errors import ReadError, RecognitionError
 from pipeline.extract import extract_document
 from pipeline.model import Cell, Grid, TextBlock
-from pipeline.recognize.tables import header_paths, recognize
+from pipeline.recognize.tables import header_paths, recognize, same_header
 from pipeline.read.transcript import read_transcript
 
 EXPENDITURE_HEADER = (
@@ -339,7 +339,6 @@ def test_a_header_repeated_on_the_next_page_is_one_though_ocr_misreads_a_label()
     财政专户管理理资金收入 (the wrapped label's join read twice) and page 9 the label as
     printed: the header is still dropped, not read as rows (its 合计 in an amount column
     failed the table). Labels with digits, or far apart, are not taken for one."""
-    from pipeline.recognize.tables import same_header
     page_8 = ["科目编码", "科目名称", "合计", "财政专户管理理资金收入", "上年结转"]
     page_9 = ["科目编码", "科目名称", "合计", "财政专户管理资金收入", "上年结转"]
     assert same_header(page_8, page_9)

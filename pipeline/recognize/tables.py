@@ -264,13 +264,17 @@ def _header_text(rows: list[list[str]]) -> str:
 
 
 def same_header(a: list[str], b: list[str]) -> bool:
-    """Whether two header rows are one: their labels equal, or, for a label without a digit,
-    nearly so (SAME_LABEL): a page read by OCR may read a wrapped label's join twice
-    (财政专户管理理资金收入) on one page and not on the next."""
+    """Whether two header rows are one: each pair of labels `_same_label`."""
     a, b = [label(x) for x in a], [label(x) for x in b]
-    return len(a) == len(b) and all(x == y or (
-        x and y and not re.search(r"\d", x + y) and
-        SequenceMatcher(None, x, y).ratio() >= SAME_LABEL) for x, y in zip(a, b))
+    return len(a) == len(b) and all(_same_label(x, y) for x, y in zip(a, b))
+
+
+def _same_label(x: str, y: str) -> bool:
+    """Two header labels are one when equal or, without a digit, nearly so (SAME_LABEL):
+    a page read by OCR may read a wrapped label's join twice (财政专户管理理资金收入) on one
+    page and not on the next."""
+    return x == y or bool(x and y and not re.search(r"\d", x + y) and
+                          SequenceMatcher(None, x, y).ratio() >= SAME_LABEL)
 
 
 def _append(table: Table, grid: Grid) -> None:
@@ -297,7 +301,7 @@ def _append(table: Table, grid: Grid) -> None:
         skip = 0
     if skip == 0 and head:
         n = count_header_rows(grid)
-        if n and same_header([_header_text(rows[:n])], [_header_text(head)]):
+        if n and _same_label(_header_text(rows[:n]), _header_text(head)):
             skip = n  # a repeated header whose labels wrap over different rows
     old = table.grid
     cells = list(old.cells)
